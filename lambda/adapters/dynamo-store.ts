@@ -1,0 +1,362 @@
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { SyncEvent } from '../core/events';
+import type { FreshnessRecord } from '../core/freshness';
+import { isTerminal, rankOf, terminalOrder, transitionKey, type JobState } from '../core/job-state';
+import type { Delivery, EventRecorder, FreshnessReader, QuarantinedDelivery } from '../core/ports';
+import { GSI1, GSI2, keys, TTL_ATTRIBUTE } from '../core/table-schema';
+import { toMillis } from '../core/timestamp';
+import { type Register, updateRegisters } from './conditional-update';
+
+/** Cap on remembered unresolved failures per source, so a source failing for months never outgrows an item. */
+const FAILURE_LOG_CAP = 100;
+const NEW = 'attribute_not_exists';
+
+export interface DynamoStoreOptions {
+  readonly tableName: string;
+  /** Audit items expire this many days after they were received (DynamoDB TTL). */
+  readonly retentionDays: number;
+}
+
+/** The DynamoDB adapter of the ports: the same code runs in Lambda and against the local engine. */
+export class DynamoSyncStore implements EventRecorder, FreshnessReader {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly options: DynamoStoreOptions,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  get tableName(): string {
+    return this.options.tableName;
+  }
+
+  private expiresAt(receivedAt: string): number {
+    return Math.floor(toMillis(receivedAt) / 1000) + this.options.retentionDays * 86400;
+  }
+
+  /** Writes the item only if its key is new: the natural key makes this the deduplication. */
+  private async putNew(item: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  putAuditEvent(event: SyncEvent, delivery: Delivery): Promise<boolean> {
+    return this.putNew({
+      ...keys.event(event.sync_job_id, event.event_type),
+      ...keys.eventIndex(event.collection_readable_id, event.source_key, event.timestamp, event.sync_job_id, event.event_type),
+      entity: 'event',
+      ...event,
+      svix_id: delivery.id,
+      received_at: delivery.receivedAt,
+      [TTL_ATTRIBUTE]: this.expiresAt(delivery.receivedAt),
+    });
+  }
+
+  recordIgnored(delivery: Delivery, eventType: string): Promise<boolean> {
+    return this.putNew({
+      ...keys.ignored(delivery.id, delivery.receivedAt),
+      entity: 'ignored',
+      event_type: eventType,
+      svix_id: delivery.id,
+      received_at: delivery.receivedAt,
+      [TTL_ATTRIBUTE]: this.expiresAt(delivery.receivedAt),
+    });
+  }
+
+  quarantine(delivery: QuarantinedDelivery): Promise<boolean> {
+    // No TTL: a quarantined delivery stays until it is replayed.
+    return this.putNew({
+      ...keys.quarantine(delivery.id, delivery.receivedAt),
+      entity: 'quarantine',
+      svix_id: delivery.id,
+      received_at: delivery.receivedAt,
+      reason: delivery.reason,
+      body: delivery.body,
+      headers: delivery.headers,
+    });
+  }
+
+  /**
+   * The job's record: one register per state time (the earliest seen), the current state (highest rank;
+   * among terminal states the earliest, so the first terminal state is final), and the creation time that
+   * orders jobs in the indexes (the earliest event seen).
+   */
+  async advanceJob(event: SyncEvent): Promise<void> {
+    const state = event.state;
+    const at = `${state}_at`;
+    const values: Record<string, unknown> = {
+      ':ts': event.timestamp,
+      ':state': state,
+      ':rank': rankOf(state),
+      ':terminal': firstTerminalKey(event.timestamp, state),
+      ':error': event.error,
+      ...identityValues(event),
+      ':expires': this.expiresAt(event.timestamp),
+    };
+    const indexKeys = keys.jobIndex(event.collection_readable_id, event.source_key, event.timestamp, event.sync_job_id);
+    Object.entries(indexKeys).forEach(([name, value]) => (values[`:${name}`] = value));
+    const registers: Register[] = [
+      {
+        when: `${NEW}(#created_at) OR #created_at > :ts`,
+        set: ['#created_at = :ts', ...Object.keys(indexKeys).map((k) => `#${k} = :${k}`), `#${TTL_ATTRIBUTE} = :expires`],
+      },
+      { when: `${NEW}(#${at}) OR #${at} > :ts`, set: [`#${at} = :ts`] },
+      isTerminal(state)
+        ? {
+            when: `${NEW}(#state_rank) OR #state_rank < :rank OR #terminal_key > :terminal`,
+            set: ['#state = :state', '#state_rank = :rank', '#terminal_key = :terminal', '#error = :error'],
+          }
+        : { when: `${NEW}(#state_rank) OR #state_rank < :rank`, set: ['#state = :state', '#state_rank = :rank'] },
+    ];
+    await updateRegisters(this.doc, this.tableName, {
+      key: keys.job(event.sync_job_id),
+      always: ['#entity = :job_entity', '#sync_job_id = :sync_job_id', ...IDENTITY_SET],
+      registers,
+      names: namesOf(['created_at', at, 'state', 'state_rank', 'terminal_key', 'error', 'entity', TTL_ATTRIBUTE, ...IDENTITY, ...Object.keys(indexKeys)]),
+      values: { ...values, ':job_entity': 'job', ':sync_job_id': event.sync_job_id },
+    });
+  }
+
+  /**
+   * The source's freshness, as independent registers so that each only moves forward in event time:
+   * the latest transition (activity), the latest `running`, the latest terminal state, the last success,
+   * the last failure, and the log of failures since the last success (consecutive failures).
+   */
+  async advanceFreshness(event: SyncEvent): Promise<void> {
+    const key = transitionKey(event.timestamp, event.state);
+    const values: Record<string, unknown> = {
+      ':ts': event.timestamp,
+      ':key': key,
+      ':state': event.state,
+      ':job': event.sync_job_id,
+      ':error': event.error,
+      ':collection_name': event.collection_name,
+      ':entity': 'freshness',
+      ':log': new Set([`${event.timestamp}|${event.sync_job_id}`]),
+      ':cap': FAILURE_LOG_CAP,
+      ...identityValues(event),
+      ...prefixed(keys.freshnessGsi1(event.collection_readable_id, event.source_key)),
+    };
+    const newest = `${NEW}(#latest_key) OR #latest_key < :key`;
+    const registers: Register[] = [
+      {
+        when: newest,
+        set: ['#latest_key = :key', '#latest_job_id = :job', '#latest_state = :state', '#latest_at = :ts', '#collection_name = :collection_name'],
+      },
+    ];
+    if (event.state === 'running')
+      registers.push({ when: `${NEW}(#running_at) OR #running_at < :ts`, set: ['#running_at = :ts', '#running_job_id = :job'] });
+    if (isTerminal(event.state))
+      registers.push({
+        when: `${NEW}(#terminal_key) OR #terminal_key < :key`,
+        set: ['#terminal_key = :key', '#last_terminal_state = :state', '#last_terminal_at = :ts'],
+      });
+    if (event.state === 'completed') {
+      registers.push({
+        when: `${NEW}(#last_success_at) OR #last_success_at < :ts`,
+        set: ['#last_success_at = :ts', '#last_success_job_id = :job'],
+      });
+      // Safe only when this success is newer than everything applied so far, so every logged failure is older.
+      registers.push({ when: newest, remove: ['#failure_log'] });
+    }
+    if (event.state === 'failed') {
+      registers.push({
+        when: `${NEW}(#last_failure_at) OR #last_failure_at < :ts`,
+        set: ['#last_failure_at = :ts', '#last_failure_job_id = :job', '#last_error = :error'],
+      });
+      registers.push({ when: `${NEW}(#failure_log) OR size(#failure_log) < :cap`, add: ['#failure_log :log'] });
+    }
+    await updateRegisters(this.doc, this.tableName, {
+      key: keys.freshness(event.collection_readable_id, event.source_key),
+      always: ['#entity = :entity', '#gsi1pk = :gsi1pk', '#gsi1sk = :gsi1sk', ...IDENTITY_SET],
+      registers: mergeSameCondition(registers),
+      names: namesOf([
+        'latest_key', 'latest_job_id', 'latest_state', 'latest_at', 'collection_name', 'running_at', 'running_job_id',
+        'terminal_key', 'last_terminal_state', 'last_terminal_at', 'last_success_at', 'last_success_job_id',
+        'failure_log', 'last_failure_at', 'last_failure_job_id', 'last_error', 'entity', 'gsi1pk', 'gsi1sk', ...IDENTITY,
+      ]),
+      values,
+    });
+  }
+
+  async collectionFreshness(collection: string): Promise<FreshnessRecord[]> {
+    const { pk } = keys.freshness(collection, '');
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :src)',
+      ExpressionAttributeValues: { ':pk': pk, ':src': 'SRC#' },
+    });
+    return items.map(toFreshnessRecord);
+  }
+
+  async allFreshness(): Promise<FreshnessRecord[]> {
+    const items = await this.queryAll({
+      IndexName: GSI1.name,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': GSI1.pk },
+      ExpressionAttributeValues: { ':pk': keys.freshnessGsi1('', '').gsi1pk },
+    });
+    return items.map(toFreshnessRecord);
+  }
+
+  /** One job's summary and its state events (access pattern 4). */
+  async job(jobId: string): Promise<{ job: Record<string, unknown> | undefined; events: Record<string, unknown>[] }> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.job(jobId).pk },
+    });
+    return { job: items.find((i) => i.sk === 'JOB'), events: items.filter((i) => i.sk !== 'JOB') };
+  }
+
+  /** Audit events newest first, of one source (gsi1) or one collection (gsi2), within [since, until]. */
+  async events(filter: {
+    readonly source?: string;
+    readonly collection?: string;
+    readonly since?: string;
+    readonly until?: string;
+    readonly limit: number;
+  }): Promise<Record<string, unknown>[]> {
+    return this.indexedHistory('E#', filter);
+  }
+
+  /** Jobs newest first (by their first event), of one source or one collection. */
+  async jobs(filter: {
+    readonly source?: string;
+    readonly collection?: string;
+    readonly since?: string;
+    readonly until?: string;
+    readonly limit: number;
+  }): Promise<Record<string, unknown>[]> {
+    return this.indexedHistory('J#', filter);
+  }
+
+  private async indexedHistory(
+    prefix: 'E#' | 'J#',
+    filter: { source?: string; collection?: string; since?: string; until?: string; limit: number },
+  ): Promise<Record<string, unknown>[]> {
+    const index = filter.source !== undefined ? GSI1 : GSI2;
+    const partition = filter.source !== undefined ? `SRC#${filter.source}` : `COLL#${filter.collection ?? ''}`;
+    // '~' sorts after every character a timestamp and id can contain, closing the range at `until`.
+    const { items } = await this.queryPage({
+      IndexName: index.name,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': index.pk, '#sk': index.sk },
+      ExpressionAttributeValues: {
+        ':pk': partition,
+        ':from': `${prefix}${filter.since ?? ''}`,
+        ':to': `${prefix}${filter.until ?? ''}~`,
+      },
+      ScanIndexForward: false,
+      Limit: filter.limit,
+    });
+    return items;
+  }
+
+  /** Quarantined deliveries, oldest first (access pattern 6). */
+  async quarantined(): Promise<Record<string, unknown>[]> {
+    return this.queryAll({
+      IndexName: GSI1.name,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': GSI1.pk },
+      ExpressionAttributeValues: { ':pk': 'QUARANTINE' },
+    });
+  }
+
+  private async queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<{ items: Record<string, unknown>[] }> {
+    const page = await this.doc.send(new QueryCommand({ TableName: this.tableName, ...input }));
+    return { items: page.Items ?? [] };
+  }
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey: start }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+/** Earliest terminal state wins; at the same time the tie-break of `terminalOrder` (failure first). */
+function firstTerminalKey(timestamp: string, state: JobState): string {
+  return `${timestamp}#${9 - terminalOrder(state)}`;
+}
+
+const IDENTITY = ['collection_readable_id', 'collection_id', 'source_connection_id', 'source_type', 'source_key', 'sync_id', 'organization_id', 'sync_job_id'];
+const IDENTITY_SET = IDENTITY.filter((a) => a !== 'sync_job_id').map((a) => `#${a} = :${a}`);
+
+function identityValues(event: SyncEvent): Record<string, unknown> {
+  return {
+    ':collection_readable_id': event.collection_readable_id,
+    ':collection_id': event.collection_id,
+    ':source_connection_id': event.source_connection_id,
+    ':source_type': event.source_type,
+    ':source_key': event.source_key,
+    ':sync_id': event.sync_id,
+    ':organization_id': event.organization_id,
+  };
+}
+
+function namesOf(attributes: readonly string[]): Record<string, string> {
+  return Object.fromEntries(attributes.map((a) => [`#${a}`, a]));
+}
+
+function prefixed(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [`:${k}`, v]));
+}
+
+/** Registers with the same condition are one register: one fewer call when they must be tried alone. */
+function mergeSameCondition(registers: readonly Register[]): Register[] {
+  const merged = new Map<string, { set: string[]; add: string[]; remove: string[] }>();
+  for (const r of registers) {
+    const m = merged.get(r.when) ?? { set: [], add: [], remove: [] };
+    m.set.push(...(r.set ?? []));
+    m.add.push(...(r.add ?? []));
+    m.remove.push(...(r.remove ?? []));
+    merged.set(r.when, m);
+  }
+  return [...merged.entries()].map(([when, m]) => ({ when, set: m.set, add: m.add, remove: m.remove }));
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+export function toFreshnessRecord(item: Record<string, unknown>): FreshnessRecord {
+  const log = item.failure_log;
+  return {
+    collection_readable_id: String(item.collection_readable_id),
+    collection_name: str(item.collection_name) ?? '',
+    source_key: String(item.source_key),
+    source_connection_id: str(item.source_connection_id),
+    source_type: str(item.source_type) ?? '',
+    latest_job_id: str(item.latest_job_id),
+    latest_state: str(item.latest_state) as JobState | null,
+    latest_at: str(item.latest_at),
+    running_job_id: str(item.running_job_id),
+    running_at: str(item.running_at),
+    last_terminal_state: str(item.last_terminal_state) as JobState | null,
+    last_success_at: str(item.last_success_at),
+    last_success_job_id: str(item.last_success_job_id),
+    last_failure_at: str(item.last_failure_at),
+    last_failure_job_id: str(item.last_failure_job_id),
+    last_error: str(item.last_error),
+    failure_log: log instanceof Set ? [...(log as Set<string>)].sort() : [],
+  };
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/**
+ * The app config (DESIGN.md section 6): one JSON document, read by `bin/` (and by local mode), validated
+ * here with an error that names the bad field. Durations are kept as written and converted with
+ * `parseDuration`, which the schema has already proven succeeds.
+ */
+const duration = z.string().refine((v) => parseDuration(v) !== undefined, {
+  message: 'expected a duration such as 90s, 30m, 6h or 2d',
+});
+const collectionPattern = z
+  .string()
+  .min(1)
+  .refine((v) => !v.slice(0, -1).includes('*'), { message: 'only a trailing * is allowed in a collection pattern' });
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected lower-case letters, digits and dashes');
+const arn = (service: string) =>
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `expected an ARN of ${service}`);
+
+const freshnessRule = z.strictObject({
+  collection: collectionPattern,
+  sourceType: z.string().min(1).optional(),
+  sourceConnectionId: z.string().min(1).optional(),
+  maxAge: duration,
+});
+
+const alertRoute = z.strictObject({
+  team: name,
+  match: z
+    .strictObject({
+      collections: z.array(collectionPattern).min(1).optional(),
+      sourceTypes: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .default({}),
+  emails: z.array(z.email()).default([]),
+});
+
+const pipelineStep = z.union([
+  z.strictObject({ lambda: arn('lambda') }),
+  z.strictObject({ stateMachine: arn('states') }),
+]);
+
+const pipeline = z.strictObject({
+  name,
+  collection: z.string().min(1).refine((v) => !v.includes('*'), {
+    message: 'a pipeline names one collection, not a pattern',
+  }),
+  requires: z.array(z.string().min(1)).min(1),
+  window: duration,
+  cooldown: duration.optional(),
+  team: name.optional(),
+  steps: z.array(pipelineStep).default([]),
+});
+
+export const appConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    retentionDays: z.number().int().min(1).max(3650).default(400),
+    freshness: z.array(freshnessRule).default([]),
+    alerts: z.array(alertRoute).default([]),
+    pipelines: z.array(pipeline).default([]),
+    watchdog: z
+      .strictObject({ every: duration.default('5m'), stuckAfter: duration.default('6h') })
+      .default({ every: '5m', stuckAfter: '6h' }),
+    operations: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
+  })
+  .superRefine((config, ctx) => {
+    const teams = new Set<string>();
+    config.alerts.forEach((route, i) => {
+      if (teams.has(route.team) || route.team === 'default')
+        ctx.addIssue({ code: 'custom', path: ['alerts', i, 'team'], message: `team "${route.team}" is taken` });
+      teams.add(route.team);
+    });
+    const pipelines = new Set<string>();
+    config.pipelines.forEach((p, i) => {
+      if (pipelines.has(p.name))
+        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'name'], message: `pipeline "${p.name}" is declared twice` });
+      pipelines.add(p.name);
+      if (p.team !== undefined && !teams.has(p.team))
+        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'team'], message: `no alert team "${p.team}"` });
+    });
+  });
+
+export type AppConfig = z.infer<typeof appConfigSchema>;
+export type FreshnessRule = AppConfig['freshness'][number];
+export type AlertRoute = AppConfig['alerts'][number];
+export type PipelineConfig = AppConfig['pipelines'][number];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates a parsed config document; throws a ConfigError naming every bad field (`pipelines[0].window: ...`). */
+export function parseConfig(document: unknown, source = 'config'): AppConfig {
+  const result = appConfigSchema.safeParse(document);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  throw new ConfigError(`${source} is invalid:\n  ${problems.join('\n  ')}`);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+    '',
+  ) || '(root)';
+}
+
+/** The part of the config the Lambdas need at run time, passed to them as one JSON environment variable. */
+export interface RuntimeSettings {
+  readonly retentionDays: number;
+  readonly freshness: readonly FreshnessRule[];
+}
+
+export function runtimeSettings(config: AppConfig): RuntimeSettings {
+  return { retentionDays: config.retentionDays, freshness: config.freshness };
+}

@@ -1,0 +1,39 @@
+/**
+ * Named errors of the request path and the one mapping from error to HTTP status. A 5xx tells Svix to
+ * retry, so it is kept for failures worth retrying (an AWS call that failed); everything the sender got
+ * wrong is a 4xx that retrying would not fix.
+ */
+export class SignatureError extends Error {
+  override readonly name = 'SignatureError';
+}
+
+export class PayloadTooLargeError extends Error {
+  override readonly name = 'PayloadTooLargeError';
+}
+
+export class BadRequestError extends Error {
+  override readonly name = 'BadRequestError';
+}
+
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+/** A setting the function cannot work without: thrown at cold start, with the setting's name. */
+export class SettingError extends Error {
+  override readonly name = 'SettingError';
+}
+
+export interface ErrorResponse {
+  readonly statusCode: number;
+  readonly body: { readonly error: string };
+}
+
+export function errorResponse(error: unknown): ErrorResponse {
+  if (error instanceof SignatureError) return { statusCode: 401, body: { error: error.message } };
+  if (error instanceof PayloadTooLargeError) return { statusCode: 413, body: { error: error.message } };
+  if (error instanceof BadRequestError) return { statusCode: 400, body: { error: error.message } };
+  if (error instanceof NotFoundError) return { statusCode: 404, body: { error: error.message } };
+  // Nothing internal leaks: the sender retries on any 5xx, the details are in the logs.
+  return { statusCode: 503, body: { error: 'temporarily unavailable, retry later' } };
+}

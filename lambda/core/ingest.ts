@@ -1,0 +1,78 @@
+import { PayloadTooLargeError, SignatureError } from './errors';
+import { classifyPayload } from './events';
+import type { EventRecorder, SigningKeys } from './ports';
+import { type Headers, header, verifyDelivery } from './signature';
+import { fromDate } from './timestamp';
+
+/** Svix sends at most 256 KiB; anything larger is refused before the signature is even computed. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export type IngestResult = 'processed' | 'duplicate' | 'ignored' | 'quarantined';
+
+export interface IngestDeps {
+  readonly recorder: EventRecorder;
+  readonly keys: SigningKeys;
+  readonly now: () => Date;
+}
+
+export interface IngestOutcome {
+  readonly result: IngestResult;
+  /** The delivery's svix-id and, for lifecycle events, the event: for logs and side effects. */
+  readonly deliveryId: string;
+}
+
+/**
+ * The webhook use case: verify, classify, record. It answers only after every write settled, so a
+ * response the sender sees as success means everything is stored; any failed write throws (mapped to a
+ * 5xx), and because each write is idempotent the sender's retry completes the work without doubling it.
+ */
+export async function ingest(deps: IngestDeps, headers: Headers, body: Buffer): Promise<IngestOutcome> {
+  if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(`body is over ${MAX_BODY_BYTES} bytes`);
+  const now = deps.now();
+  const delivery = await verify(deps.keys, headers, body, Math.floor(now.getTime() / 1000));
+  const received = { id: delivery.id, receivedAt: fromDate(now) };
+
+  const classified = classifyPayload(body.toString('utf8'));
+  switch (classified.kind) {
+    case 'ignored':
+      await deps.recorder.recordIgnored(received, classified.eventType);
+      return { result: 'ignored', deliveryId: delivery.id };
+    case 'unparseable':
+      await deps.recorder.quarantine({ ...received, reason: classified.reason, body, headers: signatureHeaders(headers) });
+      return { result: 'quarantined', deliveryId: delivery.id };
+    case 'lifecycle': {
+      const { event } = classified;
+      const [audit, job, freshness] = await Promise.allSettled([
+        deps.recorder.putAuditEvent(event, received),
+        deps.recorder.advanceJob(event),
+        deps.recorder.advanceFreshness(event),
+      ]);
+      for (const settled of [audit, job, freshness]) if (settled.status === 'rejected') throw settled.reason;
+      const isNew = (audit as PromiseFulfilledResult<boolean>).value;
+      return { result: isNew ? 'processed' : 'duplicate', deliveryId: delivery.id };
+    }
+  }
+}
+
+async function verify(keys: SigningKeys, headers: Headers, body: Buffer, nowSeconds: number) {
+  try {
+    return verifyDelivery(headers, body, await keys.current(), nowSeconds);
+  } catch (error) {
+    // After a rotation the cached secret may be the old one: look once more before refusing.
+    if (!(error instanceof SignatureError) || error.message !== 'no signature matches') throw error;
+    const reloaded = await keys.reload();
+    if (!reloaded) throw error;
+    return verifyDelivery(headers, body, reloaded, nowSeconds);
+  }
+}
+
+const KEPT_HEADERS = ['svix-id', 'svix-timestamp', 'svix-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature'];
+
+function signatureHeaders(headers: Headers): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = header(headers, name);
+    if (value !== undefined) kept[name] = value;
+  }
+  return kept;
+}

@@ -1,0 +1,85 @@
+/**
+ * The single table's key schema: the one definition imported by the stack (`lib/sync-table.ts`), the
+ * DynamoDB store, local mode, the CLI and the tests.
+ *
+ * Items (pk / sk), and which access pattern of DESIGN.md section 4 each one serves:
+ *
+ * | item            | pk                    | sk                   | gsi1pk / gsi1sk                          | gsi2pk / gsi2sk               |
+ * | --------------- | --------------------- | -------------------- | ---------------------------------------- | ----------------------------- |
+ * | freshness       | COLL#<collection>     | SRC#<source key>     | FRESHNESS / <collection>#<source key>    |                               |
+ * | job summary     | JOB#<sync_job_id>     | JOB                  | SRC#<source key> / J#<created>#<job>     | COLL#<c> / J#<created>#<job>  |
+ * | audit event     | JOB#<sync_job_id>     | EVENT#<event_type>   | SRC#<source key> / E#<ts>#<job>#<type>   | COLL#<c> / E#<ts>#<job>#<type>|
+ * | ignored         | DELIVERY#<svix id>    | IGNORED              | IGNORED / <received>#<svix id>           |                               |
+ * | quarantined     | DELIVERY#<svix id>    | QUARANTINE           | QUARANTINE / <received>#<svix id>        |                               |
+ * | pipeline gate   | PIPELINE#<name>       | GATE                 |                                          |                               |
+ * | pipeline run    | PIPELINE#<name>       | RUN#<started>#<exec> |                                          |                               |
+ *
+ * 1. freshness of one collection:       Query pk = COLL#c
+ * 2. freshness of every collection:     Query gsi1 gsi1pk = FRESHNESS
+ * 3. events of one source, newest first: Query gsi1 gsi1pk = SRC#s, gsi1sk between E#from and E#to, descending
+ *    (and per collection: gsi2 gsi2pk = COLL#c, begins_with E#)
+ * 4. one job's states and timestamps:   Query pk = JOB#j (summary + one item per state)
+ * 5. one pipeline's gate and runs:      Query pk = PIPELINE#p
+ * 6. quarantined deliveries:            Query gsi1 gsi1pk = QUARANTINE
+ *
+ * The audit event's key is the natural key (job, event type), so a duplicate delivery, whether Svix
+ * retried it with the same svix-id or Airweave published the transition again with a new one, fails the
+ * conditional put instead of adding a second record. Timestamps in sort keys are ISO-8601 UTC with a
+ * fixed width, so lexical order is time order. The FRESHNESS partition of gsi1 is one partition key for
+ * every source: fine at sync-event rates (a few writes a minute), and it turns the watchdog's and the
+ * dashboard's "every source" read into a single Query.
+ */
+export const KEY = { pk: 'pk', sk: 'sk' } as const;
+export const GSI1 = { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk' } as const;
+export const GSI2 = { name: 'gsi2', pk: 'gsi2pk', sk: 'gsi2sk' } as const;
+/** Epoch seconds after which DynamoDB's TTL deletes an audit item (events, ignored deliveries). */
+export const TTL_ATTRIBUTE = 'expires_at';
+
+/** What a source is keyed by: its connection id, or, for legacy payloads without one, its type. */
+export function sourceKey(sourceConnectionId: string | null, sourceType: string): string {
+  return sourceConnectionId ?? `type:${sourceType}`;
+}
+
+export const keys = {
+  freshness: (collection: string, source: string) => ({ pk: `COLL#${collection}`, sk: `SRC#${source}` }),
+  freshnessGsi1: (collection: string, source: string) => ({ gsi1pk: 'FRESHNESS', gsi1sk: `${collection}#${source}` }),
+  job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
+  jobIndex: (collection: string, source: string, created: string, jobId: string) => ({
+    gsi1pk: `SRC#${source}`,
+    gsi1sk: `J#${created}#${jobId}`,
+    gsi2pk: `COLL#${collection}`,
+    gsi2sk: `J#${created}#${jobId}`,
+  }),
+  event: (jobId: string, eventType: string) => ({ pk: `JOB#${jobId}`, sk: `EVENT#${eventType}` }),
+  eventIndex: (collection: string, source: string, ts: string, jobId: string, eventType: string) => ({
+    gsi1pk: `SRC#${source}`,
+    gsi1sk: `E#${ts}#${jobId}#${eventType}`,
+    gsi2pk: `COLL#${collection}`,
+    gsi2sk: `E#${ts}#${jobId}#${eventType}`,
+  }),
+  ignored: (deliveryId: string, received: string) => ({
+    pk: `DELIVERY#${deliveryId}`,
+    sk: 'IGNORED',
+    gsi1pk: 'IGNORED',
+    gsi1sk: `${received}#${deliveryId}`,
+  }),
+  quarantine: (deliveryId: string, received: string) => ({
+    pk: `DELIVERY#${deliveryId}`,
+    sk: 'QUARANTINE',
+    gsi1pk: 'QUARANTINE',
+    gsi1sk: `${received}#${deliveryId}`,
+  }),
+  pipelineGate: (name: string) => ({ pk: `PIPELINE#${name}`, sk: 'GATE' }),
+  pipelineRun: (name: string, started: string, executionName: string) => ({
+    pk: `PIPELINE#${name}`,
+    sk: `RUN#${started}#${executionName}`,
+  }),
+} as const;
+
+/** Lambda environment variable names, shared by the stack that sets them and the handlers that read them. */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  secretArn: 'WEBHOOK_SECRET_ARN',
+  /** JSON of the app config's `freshness` rules and retention, validated again at cold start. */
+  settings: 'SYNC_EVENTS_SETTINGS',
+} as const;

@@ -1,0 +1,39 @@
+import type { FreshnessRule } from '../core/config';
+import { NotFoundError } from '../core/errors';
+import { collectionFreshness, collectionsFreshness } from '../core/freshness';
+import type { FreshnessReader, Log } from '../core/ports';
+import { fromError, type HttpHandler, json, method } from '../http/api';
+
+export interface QueryDeps {
+  readonly freshness: FreshnessReader;
+  readonly rules: readonly FreshnessRule[];
+  readonly now: () => Date;
+  readonly log: Log;
+}
+
+const COLLECTION_PATH = /^\/freshness\/([^/]+)\/?$/;
+
+/** Read-only endpoints (IAM-authorized on AWS): `GET /freshness` and `GET /freshness/{collection_readable_id}`. */
+export function makeQueryHandler(deps: QueryDeps): HttpHandler {
+  return async (event) => {
+    try {
+      if (method(event) !== 'GET') return json(405, { error: 'use GET' });
+      const path = event.rawPath.replace(/\/+$/, '') || '/';
+      if (path === '/freshness') {
+        const records = await deps.freshness.allFreshness();
+        return json(200, { collections: collectionsFreshness(records, deps.rules, deps.now()) });
+      }
+      const match = COLLECTION_PATH.exec(event.rawPath);
+      if (match) {
+        const collection = decodeURIComponent(match[1] as string);
+        const records = await deps.freshness.collectionFreshness(collection);
+        if (records.length === 0) throw new NotFoundError(`no events recorded for collection ${collection}`);
+        return json(200, collectionFreshness(collection, records, deps.rules, deps.now()));
+      }
+      throw new NotFoundError(`no route for ${event.rawPath}`);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) deps.log.error('query failed', { error: (error as Error).message });
+      return fromError(error);
+    }
+  };
+}

@@ -1,0 +1,17 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoSyncStore } from '../adapters/dynamo-store';
+import { jsonLog } from '../adapters/json-log';
+import { readSettings, requireEnv } from '../adapters/settings';
+import { ENV } from '../core/table-schema';
+import { makeQueryHandler } from './app';
+
+const settings = readSettings();
+export const handler = makeQueryHandler({
+  freshness: new DynamoSyncStore(new DynamoDBClient({}), {
+    tableName: requireEnv(ENV.tableName),
+    retentionDays: settings.retentionDays,
+  }),
+  rules: settings.freshness,
+  now: () => new Date(),
+  log: jsonLog('query'),
+});
