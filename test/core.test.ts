@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, parseConfig } from '../lambda/core/config';
+import { parseDuration } from '../lambda/core/duration';
+import { classifyPayload } from '../lambda/core/events';
+import { decodeSecrets, sign, signedHeaders, verifyDelivery } from '../lambda/core/signature';
+import { normalizeTimestamp } from '../lambda/core/timestamp';
+import { currentPayload, SECRET } from './helpers/deliveries';
+
+describe('timestamps', () => {
+  it.each([
+    ['2026-04-23T13:50:01.482913Z', '2026-04-23T13:50:01.482913Z'],
+    ['2026-04-23T13:50:01Z', '2026-04-23T13:50:01.000000Z'],
+    ['2026-04-23T13:50:01.5', '2026-04-23T13:50:01.500000Z'],
+    ['2026-04-23T15:50:01.482913+02:00', '2026-04-23T13:50:01.482913Z'],
+    ['2026-04-23 13:50:01.482913789+00:00', '2026-04-23T13:50:01.482913Z'],
+  ])('normalizes %s to fixed-width UTC', (input, expected) => {
+    expect(normalizeTimestamp(input)).toBe(expected);
+  });
+
+  it.each(['yesterday', '2026-13-45T00:00:00Z', '', '2026-04-23'])('refuses %j', (input) => {
+    expect(normalizeTimestamp(input)).toBeUndefined();
+  });
+});
+
+describe('payload classification', () => {
+  it('normalizes both payload generations into one event', () => {
+    const current = classifyPayload(JSON.stringify(currentPayload({ event_type: 'sync.failed', error: 'boom' })));
+    expect(current).toMatchObject({ kind: 'lifecycle', event: { state: 'failed', error: 'boom', payload_format: 'current' } });
+    const legacy = classifyPayload(
+      JSON.stringify({ event_type: 'sync.running', job_id: 'j1', collection_readable_id: 'c', source_type: 'slack', status: 'in_progress', timestamp: '2026-04-23T13:00:00Z' }),
+    );
+    expect(legacy).toMatchObject({ kind: 'lifecycle', event: { sync_job_id: 'j1', state: 'running', source_key: 'type:slack', error: null } });
+  });
+
+  it('uses the collection UUID when the readable id is empty, and drops errors outside sync.failed', () => {
+    const result = classifyPayload(JSON.stringify(currentPayload({ collection_readable_id: '', error: 'stray' })));
+    expect(result).toMatchObject({ kind: 'lifecycle', event: { collection_readable_id: 'c0ffee00-1111-4222-8333-444455556666', error: null } });
+  });
+
+  it.each(['search.completed', 'collection.created', 'source_connection.deleted', 'organization.updated'])('ignores %s', (type) => {
+    expect(classifyPayload(JSON.stringify({ event_type: type }))).toEqual({ kind: 'ignored', eventType: type });
+  });
+});
+
+describe('Svix signatures', () => {
+  const body = JSON.stringify(currentPayload());
+
+  it('match the official svix library byte for byte, both ways', () => {
+    // svix 2.x is ESM-only; a child process imports it as a real consumer would.
+    const script = `import { Webhook } from 'svix';
+      const [secret, body, ours] = process.argv.slice(1);
+      const wh = new Webhook(secret);
+      process.stdout.write(JSON.stringify({
+        theirs: wh.sign('msg_compat', new Date(1776952500 * 1000), body),
+        verifiesOurs: (() => { try { wh.verify(body, JSON.parse(ours)); return true; } catch { return false; } })(),
+      }));`;
+    const ours = signedHeaders(SECRET, 'msg_compat', Math.floor(Date.now() / 1000), body);
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script, SECRET, body, JSON.stringify(ours)], { encoding: 'utf8' }),
+    ) as { theirs: string; verifiesOurs: boolean };
+    const [key] = decodeSecrets([SECRET]);
+    expect(out.theirs).toBe(`v1,${sign(key as Buffer, 'msg_compat', 1776952500, body)}`);
+    expect(out.verifiesOurs).toBe(true);
+  });
+
+  it('refuses a secret that is not base64 at start-up, naming the problem', () => {
+    expect(() => decodeSecrets(['whsec_***'])).toThrow(/whsec_<base64>/);
+    expect(() => decodeSecrets(['', ' '])).toThrow(/no webhook signing secret/);
+  });
+
+  it('verifies against the raw bytes, not re-encoded text', () => {
+    const raw = Buffer.from('{"event_type":"sync.completed","note":"caf\u00e9"}');
+    const [key] = decodeSecrets([SECRET]) as [Buffer];
+    const headers = { 'svix-id': 'm', 'svix-timestamp': '100', 'svix-signature': `v1,${sign(key, 'm', 100, raw)}` };
+    expect(verifyDelivery(headers, raw, [key], 100)).toEqual({ id: 'm', timestamp: 100 });
+    expect(() => verifyDelivery(headers, Buffer.from(raw.toString('latin1'), 'utf8'), [key], 100)).toThrow(/no signature/);
+  });
+});
+
+describe('app config', () => {
+  it('accepts the default config shipped in the repository', () => {
+    const document = JSON.parse(readFileSync(path.join(__dirname, '..', 'config', 'default.json'), 'utf8'));
+    expect(parseConfig(document).pipelines.map((p) => p.name)).toContain('error-analysis');
+  });
+
+  it.each([
+    [{ freshness: [{ collection: '*', maxAge: '6x' }] }, 'freshness[0].maxAge: expected a duration'],
+    [{ freshness: [{ collection: 'a*b', maxAge: '6h' }] }, 'freshness[0].collection: only a trailing *'],
+    [{ retentionDays: 0 }, 'retentionDays'],
+    [{ alerts: [{ team: 'ops', match: {}, emails: ['not-an-email'] }] }, 'alerts[0].emails[0]'],
+    [{ alerts: [{ team: 'ops', match: { colections: ['x'] } }] }, 'alerts[0].match'],
+    [{ pipelines: [{ name: 'p', collection: 'eng-*', requires: ['github'], window: '30m' }] }, 'pipelines[0].collection: a pipeline names one collection'],
+    [{ pipelines: [{ name: 'p', collection: 'c', requires: [], window: '30m' }] }, 'pipelines[0].requires'],
+    [{ pipelines: [{ name: 'p', collection: 'c', requires: ['x'], window: '30m', team: 'nobody' }] }, 'pipelines[0].team: no alert team'],
+    [{ unknownKey: 1 }, 'unknownKey'],
+  ])('names the bad field of %j', (document, message) => {
+    expect(() => parseConfig(document)).toThrow(ConfigError);
+    expect(() => parseConfig(document)).toThrow(message);
+  });
+
+  it('parses durations', () => {
+    expect([parseDuration('90s'), parseDuration('30m'), parseDuration('6h'), parseDuration('2d')]).toEqual([90, 1800, 21600, 172800]);
+    expect(parseDuration('0m')).toBeUndefined();
+    expect(parseDuration('1w')).toBeUndefined();
+  });
+});

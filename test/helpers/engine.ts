@@ -1,0 +1,52 @@
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AddressInfo } from 'node:net';
+import { createTableInput } from '../../lambda/adapters/table-definition';
+
+// dynalite is plain CommonJS without types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => import('node:http').Server;
+
+export interface Engine {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  newTable(): Promise<string>;
+  scan(table: string): Promise<Record<string, unknown>[]>;
+  stop(): Promise<void>;
+}
+
+let tableCounter = 0;
+
+export function engineClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+}
+
+/** A real DynamoDB-compatible engine (dynalite, in memory) on a free loopback port. */
+export async function startEngine(): Promise<Engine> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = engineClient(endpoint);
+  return {
+    endpoint,
+    client,
+    async newTable() {
+      const name = `sync-events-test-${process.pid}-${++tableCounter}`;
+      await client.send(new CreateTableCommand(createTableInput(name)));
+      return name;
+    },
+    async scan(table) {
+      const out = await client.send(new ScanCommand({ TableName: table }));
+      return (out.Items ?? []).map((item) => unmarshall(item));
+    },
+    async stop() {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
