@@ -26,22 +26,48 @@ describe('timestamps', () => {
 
 describe('payload classification', () => {
   it('normalizes both payload generations into one event', () => {
-    const current = classifyPayload(JSON.stringify(currentPayload({ event_type: 'sync.failed', error: 'boom' })));
-    expect(current).toMatchObject({ kind: 'lifecycle', event: { state: 'failed', error: 'boom', payload_format: 'current' } });
-    const legacy = classifyPayload(
-      JSON.stringify({ event_type: 'sync.running', job_id: 'j1', collection_readable_id: 'c', source_type: 'slack', status: 'in_progress', timestamp: '2026-04-23T13:00:00Z' }),
+    const current = classifyPayload(
+      JSON.stringify(currentPayload({ event_type: 'sync.failed', error: 'boom' })),
     );
-    expect(legacy).toMatchObject({ kind: 'lifecycle', event: { sync_job_id: 'j1', state: 'running', source_key: 'type:slack', error: null } });
+    expect(current).toMatchObject({
+      kind: 'lifecycle',
+      event: { state: 'failed', error: 'boom', payload_format: 'current' },
+    });
+    const legacy = classifyPayload(
+      JSON.stringify({
+        event_type: 'sync.running',
+        job_id: 'j1',
+        collection_readable_id: 'c',
+        source_type: 'slack',
+        status: 'in_progress',
+        timestamp: '2026-04-23T13:00:00Z',
+      }),
+    );
+    expect(legacy).toMatchObject({
+      kind: 'lifecycle',
+      event: { sync_job_id: 'j1', state: 'running', source_key: 'type:slack', error: null },
+    });
   });
 
   it('uses the collection UUID when the readable id is empty, and drops errors outside sync.failed', () => {
-    const result = classifyPayload(JSON.stringify(currentPayload({ collection_readable_id: '', error: 'stray' })));
-    expect(result).toMatchObject({ kind: 'lifecycle', event: { collection_readable_id: 'c0ffee00-1111-4222-8333-444455556666', error: null } });
+    const result = classifyPayload(
+      JSON.stringify(currentPayload({ collection_readable_id: '', error: 'stray' })),
+    );
+    expect(result).toMatchObject({
+      kind: 'lifecycle',
+      event: { collection_readable_id: 'c0ffee00-1111-4222-8333-444455556666', error: null },
+    });
   });
 
-  it.each(['search.completed', 'collection.created', 'source_connection.deleted', 'organization.updated'])('ignores %s', (type) => {
-    expect(classifyPayload(JSON.stringify({ event_type: type }))).toEqual({ kind: 'ignored', eventType: type });
-  });
+  it.each(['search.completed', 'collection.created', 'source_connection.deleted', 'organization.updated'])(
+    'ignores %s',
+    (type) => {
+      expect(classifyPayload(JSON.stringify({ event_type: type }))).toEqual({
+        kind: 'ignored',
+        eventType: type,
+      });
+    },
+  );
 });
 
 describe('Svix signatures', () => {
@@ -58,7 +84,11 @@ describe('Svix signatures', () => {
       }));`;
     const ours = signedHeaders(SECRET, 'msg_compat', Math.floor(Date.now() / 1000), body);
     const out = JSON.parse(
-      execFileSync(process.execPath, ['--input-type=module', '-e', script, SECRET, body, JSON.stringify(ours)], { encoding: 'utf8' }),
+      execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', script, SECRET, body, JSON.stringify(ours)],
+        { encoding: 'utf8' },
+      ),
     ) as { theirs: string; verifiesOurs: boolean };
     const [key] = decodeSecrets([SECRET]);
     expect(out.theirs).toBe(`v1,${sign(key as Buffer, 'msg_compat', 1776952500, body)}`);
@@ -73,9 +103,15 @@ describe('Svix signatures', () => {
   it('verifies against the raw bytes, not re-encoded text', () => {
     const raw = Buffer.from('{"event_type":"sync.completed","note":"caf\u00e9"}');
     const [key] = decodeSecrets([SECRET]) as [Buffer];
-    const headers = { 'svix-id': 'm', 'svix-timestamp': '100', 'svix-signature': `v1,${sign(key, 'm', 100, raw)}` };
+    const headers = {
+      'svix-id': 'm',
+      'svix-timestamp': '100',
+      'svix-signature': `v1,${sign(key, 'm', 100, raw)}`,
+    };
     expect(verifyDelivery(headers, raw, [key], 100)).toEqual({ id: 'm', timestamp: 100 });
-    expect(() => verifyDelivery(headers, Buffer.from(raw.toString('latin1'), 'utf8'), [key], 100)).toThrow(/no signature/);
+    expect(() => verifyDelivery(headers, Buffer.from(raw.toString('latin1'), 'utf8'), [key], 100)).toThrow(
+      /no signature/,
+    );
   });
 });
 
@@ -91,9 +127,15 @@ describe('app config', () => {
     [{ retentionDays: 0 }, 'retentionDays'],
     [{ alerts: [{ team: 'ops', match: {}, emails: ['not-an-email'] }] }, 'alerts[0].emails[0]'],
     [{ alerts: [{ team: 'ops', match: { colections: ['x'] } }] }, 'alerts[0].match'],
-    [{ pipelines: [{ name: 'p', collection: 'eng-*', requires: ['github'], window: '30m' }] }, 'pipelines[0].collection: a pipeline names one collection'],
+    [
+      { pipelines: [{ name: 'p', collection: 'eng-*', requires: ['github'], window: '30m' }] },
+      'pipelines[0].collection: a pipeline names one collection',
+    ],
     [{ pipelines: [{ name: 'p', collection: 'c', requires: [], window: '30m' }] }, 'pipelines[0].requires'],
-    [{ pipelines: [{ name: 'p', collection: 'c', requires: ['x'], window: '30m', team: 'nobody' }] }, 'pipelines[0].team: no alert team'],
+    [
+      { pipelines: [{ name: 'p', collection: 'c', requires: ['x'], window: '30m', team: 'nobody' }] },
+      'pipelines[0].team: no alert team',
+    ],
     [{ unknownKey: 1 }, 'unknownKey'],
   ])('names the bad field of %j', (document, message) => {
     expect(() => parseConfig(document)).toThrow(ConfigError);
@@ -101,7 +143,9 @@ describe('app config', () => {
   });
 
   it('parses durations', () => {
-    expect([parseDuration('90s'), parseDuration('30m'), parseDuration('6h'), parseDuration('2d')]).toEqual([90, 1800, 21600, 172800]);
+    expect([parseDuration('90s'), parseDuration('30m'), parseDuration('6h'), parseDuration('2d')]).toEqual([
+      90, 1800, 21600, 172800,
+    ]);
     expect(parseDuration('0m')).toBeUndefined();
     expect(parseDuration('1w')).toBeUndefined();
   });

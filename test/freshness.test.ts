@@ -17,8 +17,17 @@ const rules: FreshnessRule[] = [
 ];
 
 const SOURCE_KEYS = [
-  'source_connection_id', 'source_type', 'status', 'last_success_at', 'last_failure_at', 'last_error',
-  'age_seconds', 'last_job_id', 'running_since', 'consecutive_failures', 'max_age_seconds',
+  'source_connection_id',
+  'source_type',
+  'status',
+  'last_success_at',
+  'last_failure_at',
+  'last_error',
+  'age_seconds',
+  'last_job_id',
+  'running_since',
+  'consecutive_failures',
+  'max_age_seconds',
 ].sort();
 
 function at(time: string) {
@@ -34,20 +43,68 @@ async function scenario() {
   };
   const source = (type: string) => ({ source_type: type, source_connection_id: `conn-${type}` });
   // github: succeeded 13:50, a new job running since 13:53 -> syncing
-  await send({ ...source('github'), sync_job_id: 'g1', event_type: 'sync.completed', timestamp: at('13:50:00') });
-  await send({ ...source('github'), sync_job_id: 'g2', event_type: 'sync.running', timestamp: at('13:53:00') });
+  await send({
+    ...source('github'),
+    sync_job_id: 'g1',
+    event_type: 'sync.completed',
+    timestamp: at('13:50:00'),
+  });
+  await send({
+    ...source('github'),
+    sync_job_id: 'g2',
+    event_type: 'sync.running',
+    timestamp: at('13:53:00'),
+  });
   // slack: succeeded 13:30, older than its strictest SLA of 10 minutes -> stale
-  await send({ ...source('slack'), sync_job_id: 's1', event_type: 'sync.completed', timestamp: at('13:30:00') });
+  await send({
+    ...source('slack'),
+    sync_job_id: 's1',
+    event_type: 'sync.completed',
+    timestamp: at('13:30:00'),
+  });
   // linear: succeeded, then two failed jobs -> failed, two consecutive failures
-  await send({ ...source('linear'), sync_job_id: 'l1', event_type: 'sync.completed', timestamp: at('12:00:00') });
-  await send({ ...source('linear'), sync_job_id: 'l2', event_type: 'sync.failed', timestamp: at('13:00:00'), error: 'rate limited' });
-  await send({ ...source('linear'), sync_job_id: 'l3', event_type: 'sync.failed', timestamp: at('13:40:00'), error: 'token expired' });
+  await send({
+    ...source('linear'),
+    sync_job_id: 'l1',
+    event_type: 'sync.completed',
+    timestamp: at('12:00:00'),
+  });
+  await send({
+    ...source('linear'),
+    sync_job_id: 'l2',
+    event_type: 'sync.failed',
+    timestamp: at('13:00:00'),
+    error: 'rate limited',
+  });
+  await send({
+    ...source('linear'),
+    sync_job_id: 'l3',
+    event_type: 'sync.failed',
+    timestamp: at('13:40:00'),
+    error: 'token expired',
+  });
   // notion: succeeded, no SLA -> fresh
-  await send({ ...source('notion'), sync_job_id: 'n1', event_type: 'sync.completed', timestamp: at('09:00:00') });
+  await send({
+    ...source('notion'),
+    sync_job_id: 'n1',
+    event_type: 'sync.completed',
+    timestamp: at('09:00:00'),
+  });
   // jira: only a cancelled job -> unknown
-  await send({ ...source('jira'), sync_job_id: 'j1', event_type: 'sync.cancelled', timestamp: at('13:00:00') });
+  await send({
+    ...source('jira'),
+    sync_job_id: 'j1',
+    event_type: 'sync.cancelled',
+    timestamp: at('13:00:00'),
+  });
   // another collection, fresh only
-  await send({ ...source('github'), collection_readable_id: 'marketing-xyz', source_connection_id: 'conn-m', sync_job_id: 'm1', timestamp: at('13:54:00') });
+  await send({
+    ...source('github'),
+    collection_readable_id: 'marketing-xyz',
+    source_connection_id: 'conn-m',
+    sync_job_id: 'm1',
+    timestamp: at('13:54:00'),
+  });
   return { query, send, source };
 }
 
@@ -56,7 +113,11 @@ describe('GET /freshness', () => {
     const { query } = await scenario();
     const response = await query(httpEvent('GET', '/freshness/engineering-context-ab123', {}));
     expect(response.statusCode).toBe(200);
-    const body = parseBody(response) as { collection_readable_id: string; stale: boolean; sources: Array<Record<string, unknown>> };
+    const body = parseBody(response) as {
+      collection_readable_id: string;
+      stale: boolean;
+      sources: Array<Record<string, unknown>>;
+    };
     expect(body.collection_readable_id).toBe('engineering-context-ab123');
     expect(body.stale).toBe(true);
     for (const source of body.sources) expect(Object.keys(source).sort()).toEqual(SOURCE_KEYS);
@@ -69,7 +130,12 @@ describe('GET /freshness', () => {
       running_since: at('13:53:00'),
       max_age_seconds: 3600,
     });
-    expect(byType.slack).toMatchObject({ status: 'stale', age_seconds: 1500, max_age_seconds: 600, running_since: null });
+    expect(byType.slack).toMatchObject({
+      status: 'stale',
+      age_seconds: 1500,
+      max_age_seconds: 600,
+      running_since: null,
+    });
     expect(byType.linear).toMatchObject({
       status: 'failed',
       last_error: 'token expired',
@@ -94,7 +160,12 @@ describe('GET /freshness', () => {
 
   it('a success after failures clears the failed status and the failure count', async () => {
     const { query, send, source } = await scenario();
-    await send({ ...source('linear'), sync_job_id: 'l4', event_type: 'sync.completed', timestamp: at('13:54:00') });
+    await send({
+      ...source('linear'),
+      sync_job_id: 'l4',
+      event_type: 'sync.completed',
+      timestamp: at('13:54:00'),
+    });
     const body = parseBody(await query(httpEvent('GET', '/freshness/engineering-context-ab123', {}))) as {
       sources: Array<Record<string, unknown>>;
     };

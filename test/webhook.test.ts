@@ -59,7 +59,12 @@ describe('accepted deliveries', () => {
 
   it('normalizes the legacy payload: job_id is the sync job id, naive timestamps are UTC', async () => {
     const { table, webhook } = await fresh();
-    const legacy = legacyPayload({ event_type: 'sync.failed', status: 'failed', error: 'token expired', timestamp: '2026-04-23T13:40:00' });
+    const legacy = legacyPayload({
+      event_type: 'sync.failed',
+      status: 'failed',
+      error: 'token expired',
+      timestamp: '2026-04-23T13:40:00',
+    });
     expect(parseBody(await webhook(signedRequest(legacy)))).toEqual({ result: 'processed' });
     const items = await engine.scan(table);
     expect(items.find((i) => i.entity === 'event')).toMatchObject({
@@ -70,7 +75,10 @@ describe('accepted deliveries', () => {
       source_type: 'linear',
     });
     expect(items.find((i) => i.entity === 'job')).toMatchObject({ state: 'failed', error: 'token expired' });
-    expect(items.find((i) => i.entity === 'freshness')).toMatchObject({ last_error: 'token expired', last_terminal_state: 'failed' });
+    expect(items.find((i) => i.entity === 'freshness')).toMatchObject({
+      last_error: 'token expired',
+      last_terminal_state: 'failed',
+    });
   });
 
   it('keys a legacy source without a connection id by its type', async () => {
@@ -78,7 +86,11 @@ describe('accepted deliveries', () => {
     const legacy = legacyPayload({ source_connection_id: undefined });
     await webhook(signedRequest(legacy));
     const freshness = (await engine.scan(table)).find((i) => i.entity === 'freshness');
-    expect(freshness).toMatchObject({ source_key: 'type:linear', sk: 'SRC#type:linear', source_connection_id: null });
+    expect(freshness).toMatchObject({
+      source_key: 'type:linear',
+      sk: 'SRC#type:linear',
+      source_connection_id: null,
+    });
   });
 
   it('reads a base64-encoded body as API Gateway may deliver it', async () => {
@@ -93,7 +105,12 @@ describe('accepted deliveries', () => {
     const body = JSON.stringify(currentPayload());
     const signature = `v1,${sign(Buffer.from('test-signing-secret-0123456789abcdef'), 'msg_1', NOW_SECONDS, body)}`;
     const response = await webhook(
-      httpEvent('POST', '/webhooks/airweave', { 'Webhook-Id': 'msg_1', 'WEBHOOK-TIMESTAMP': String(NOW_SECONDS), 'webhook-Signature': signature }, body),
+      httpEvent(
+        'POST',
+        '/webhooks/airweave',
+        { 'Webhook-Id': 'msg_1', 'WEBHOOK-TIMESTAMP': String(NOW_SECONDS), 'webhook-Signature': signature },
+        body,
+      ),
     );
     expect(parseBody(response)).toEqual({ result: 'processed' });
   });
@@ -119,9 +136,15 @@ describe('duplicates', () => {
   it('collapses a retried delivery (same svix-id) and a republished one (new svix-id)', async () => {
     const { table, webhook } = await fresh();
     const payload = currentPayload();
-    expect(parseBody(await webhook(signedRequest(payload, { id: 'msg_a' })))).toEqual({ result: 'processed' });
-    expect(parseBody(await webhook(signedRequest(payload, { id: 'msg_a' })))).toEqual({ result: 'duplicate' });
-    expect(parseBody(await webhook(signedRequest(payload, { id: 'msg_b' })))).toEqual({ result: 'duplicate' });
+    expect(parseBody(await webhook(signedRequest(payload, { id: 'msg_a' })))).toEqual({
+      result: 'processed',
+    });
+    expect(parseBody(await webhook(signedRequest(payload, { id: 'msg_a' })))).toEqual({
+      result: 'duplicate',
+    });
+    expect(parseBody(await webhook(signedRequest(payload, { id: 'msg_b' })))).toEqual({
+      result: 'duplicate',
+    });
     const items = await engine.scan(table);
     expect(items.filter((i) => i.entity === 'event')).toHaveLength(1);
     expect(items.find((i) => i.entity === 'event')).toMatchObject({ svix_id: 'msg_a' });
@@ -129,9 +152,17 @@ describe('duplicates', () => {
 
   it('never lets a late lower state overwrite a higher one', async () => {
     const { table, webhook } = await fresh();
-    await webhook(signedRequest(currentPayload({ event_type: 'sync.completed', timestamp: '2026-04-23T13:50:00.000000Z' })));
-    await webhook(signedRequest(currentPayload({ event_type: 'sync.running', timestamp: '2026-04-23T13:45:00.000000Z' })));
-    await webhook(signedRequest(currentPayload({ event_type: 'sync.pending', timestamp: '2026-04-23T13:44:00.000000Z' })));
+    await webhook(
+      signedRequest(
+        currentPayload({ event_type: 'sync.completed', timestamp: '2026-04-23T13:50:00.000000Z' }),
+      ),
+    );
+    await webhook(
+      signedRequest(currentPayload({ event_type: 'sync.running', timestamp: '2026-04-23T13:45:00.000000Z' })),
+    );
+    await webhook(
+      signedRequest(currentPayload({ event_type: 'sync.pending', timestamp: '2026-04-23T13:44:00.000000Z' })),
+    );
     const items = await engine.scan(table);
     expect(items.find((i) => i.entity === 'job')).toMatchObject({
       state: 'completed',
@@ -140,36 +171,78 @@ describe('duplicates', () => {
       completed_at: '2026-04-23T13:50:00.000000Z',
       created_at: '2026-04-23T13:44:00.000000Z',
     });
-    expect(items.find((i) => i.entity === 'freshness')).toMatchObject({ latest_state: 'completed', last_success_at: '2026-04-23T13:50:00.000000Z' });
+    expect(items.find((i) => i.entity === 'freshness')).toMatchObject({
+      latest_state: 'completed',
+      last_success_at: '2026-04-23T13:50:00.000000Z',
+    });
   });
 
   it('keeps the first terminal state of a job final', async () => {
     const { table, webhook } = await fresh();
-    await webhook(signedRequest(currentPayload({ event_type: 'sync.failed', timestamp: '2026-04-23T13:50:00.000000Z', error: 'boom' })));
-    await webhook(signedRequest(currentPayload({ event_type: 'sync.completed', timestamp: '2026-04-23T13:51:00.000000Z' })));
-    expect((await engine.scan(table)).find((i) => i.entity === 'job')).toMatchObject({ state: 'failed', error: 'boom' });
+    await webhook(
+      signedRequest(
+        currentPayload({
+          event_type: 'sync.failed',
+          timestamp: '2026-04-23T13:50:00.000000Z',
+          error: 'boom',
+        }),
+      ),
+    );
+    await webhook(
+      signedRequest(
+        currentPayload({ event_type: 'sync.completed', timestamp: '2026-04-23T13:51:00.000000Z' }),
+      ),
+    );
+    expect((await engine.scan(table)).find((i) => i.entity === 'job')).toMatchObject({
+      state: 'failed',
+      error: 'boom',
+    });
   });
 });
 
 describe('rejected deliveries write nothing', () => {
   const body = currentPayload();
   const cases: Array<[string, () => ReturnType<typeof signedRequest>, RegExp]> = [
-    ['no signature headers', () => httpEvent('POST', '/webhooks/airweave', {}, JSON.stringify(body)), /missing/],
+    [
+      'no signature headers',
+      () => httpEvent('POST', '/webhooks/airweave', {}, JSON.stringify(body)),
+      /missing/,
+    ],
     ['no svix-id', () => signedRequest(body, { headers: { 'svix-id': undefined } }), /missing/],
     ['no svix-signature', () => signedRequest(body, { headers: { 'svix-signature': undefined } }), /missing/],
     ['a wrong secret', () => signedRequest(body, { secret: OTHER_SECRET }), /no signature matches/],
-    ['a tampered body', () => ({ ...signedRequest(body), body: JSON.stringify({ ...body, source_type: 'slack' }) }), /no signature matches/],
-    ['a swapped svix-id', () => signedRequest(body, { headers: { 'svix-id': 'msg_other' } }), /no signature matches/],
+    [
+      'a tampered body',
+      () => ({ ...signedRequest(body), body: JSON.stringify({ ...body, source_type: 'slack' }) }),
+      /no signature matches/,
+    ],
+    [
+      'a swapped svix-id',
+      () => signedRequest(body, { headers: { 'svix-id': 'msg_other' } }),
+      /no signature matches/,
+    ],
     ['a timestamp 6 minutes old', () => signedRequest(body, { timestamp: NOW_SECONDS - 360 }), /too old/],
     ['a timestamp 6 minutes ahead', () => signedRequest(body, { timestamp: NOW_SECONDS + 360 }), /future/],
-    ['a non-numeric timestamp', () => signedRequest(body, { headers: { 'svix-timestamp': 'yesterday' } }), /not a number/],
-    ['only a v1a signature', () => {
-      const request = signedRequest(body);
-      const headers = request.headers as Record<string, string>;
-      headers['svix-signature'] = (headers['svix-signature'] as string).replace('v1,', 'v1a,');
-      return request;
-    }, /no v1 signature/],
-    ['a garbage signature', () => signedRequest(body, { headers: { 'svix-signature': 'v1,not-base64!!' } }), /no signature matches/],
+    [
+      'a non-numeric timestamp',
+      () => signedRequest(body, { headers: { 'svix-timestamp': 'yesterday' } }),
+      /not a number/,
+    ],
+    [
+      'only a v1a signature',
+      () => {
+        const request = signedRequest(body);
+        const headers = request.headers as Record<string, string>;
+        headers['svix-signature'] = (headers['svix-signature'] as string).replace('v1,', 'v1a,');
+        return request;
+      },
+      /no v1 signature/,
+    ],
+    [
+      'a garbage signature',
+      () => signedRequest(body, { headers: { 'svix-signature': 'v1,not-base64!!' } }),
+      /no signature matches/,
+    ],
   ];
 
   it.each(cases)('401 for %s', async (_name, request, reason) => {
@@ -208,7 +281,11 @@ describe('ignored and quarantined deliveries', () => {
     expect(parseBody(await webhook(signedRequest(event, { id: 'msg_i' })))).toEqual({ result: 'ignored' });
     const items = await engine.scan(table);
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ entity: 'ignored', event_type: 'entity.batch_processed', svix_id: 'msg_i' });
+    expect(items[0]).toMatchObject({
+      entity: 'ignored',
+      event_type: 'entity.batch_processed',
+      svix_id: 'msg_i',
+    });
   });
 
   it.each([
@@ -229,7 +306,11 @@ describe('ignored and quarantined deliveries', () => {
     expect(item).toMatchObject({ entity: 'quarantine', svix_id: 'msg_q', gsi1pk: 'QUARANTINE' });
     expect(String(item.reason)).toMatch(reason);
     expect(Buffer.from(item.body as Uint8Array).toString('utf8')).toBe(raw);
-    expect(Object.keys(item.headers as object).sort()).toEqual(['svix-id', 'svix-signature', 'svix-timestamp']);
+    expect(Object.keys(item.headers as object).sort()).toEqual([
+      'svix-id',
+      'svix-signature',
+      'svix-timestamp',
+    ]);
   });
 });
 
@@ -244,7 +325,8 @@ describe('failures worth retrying', () => {
     });
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (shouldFail(context.commandName as string)) throw Object.assign(new Error('injected outage'), { name: 'ServiceUnavailable' });
+        if (shouldFail(context.commandName as string))
+          throw Object.assign(new Error('injected outage'), { name: 'ServiceUnavailable' });
         return next(args);
       },
       { step: 'initialize', name: 'injectFailure' },
@@ -257,7 +339,10 @@ describe('failures worth retrying', () => {
     async (failing) => {
       const table = await engine.newTable();
       let outage = true;
-      const { webhook } = wire(flakyClient((command) => outage && command === failing), table);
+      const { webhook } = wire(
+        flakyClient((command) => outage && command === failing),
+        table,
+      );
       const request = signedRequest(currentPayload(), { id: 'msg_retry' });
 
       const first = await webhook(request);
@@ -272,7 +357,9 @@ describe('failures worth retrying', () => {
       const items = await engine.scan(table);
       expect(items.filter((i) => i.entity === 'event')).toHaveLength(1);
       expect(items.find((i) => i.entity === 'job')).toMatchObject({ state: 'completed' });
-      expect(items.find((i) => i.entity === 'freshness')).toMatchObject({ last_success_at: '2026-04-23T13:50:01.482913Z' });
+      expect(items.find((i) => i.entity === 'freshness')).toMatchObject({
+        last_success_at: '2026-04-23T13:50:01.482913Z',
+      });
     },
   );
 });

@@ -28,7 +28,11 @@ export interface RegisterUpdate {
  * (or min) over the events applied, so the item ends the same whatever the arrival order and however
  * often an event is repeated. No read, no transaction: a single-item write the local engine supports.
  */
-export async function updateRegisters(client: DynamoDBDocumentClient, table: string, update: RegisterUpdate): Promise<void> {
+export async function updateRegisters(
+  client: DynamoDBDocumentClient,
+  table: string,
+  update: RegisterUpdate,
+): Promise<void> {
   if (await tryUpdate(client, table, update, update.registers)) return;
   if (update.registers.length === 1) return;
   await Promise.all(update.registers.map((register) => tryUpdate(client, table, update, [register])));
@@ -63,7 +67,10 @@ async function tryUpdate(
     );
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException')
+    if (
+      error instanceof ConditionalCheckFailedException ||
+      (error as Error).name === 'ConditionalCheckFailedException'
+    )
       return false;
     throw error;
   }

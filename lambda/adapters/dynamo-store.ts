@@ -1,14 +1,23 @@
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
+  UpdateCommand,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { SyncEvent } from '../core/events';
 import type { FreshnessRecord } from '../core/freshness';
 import { isTerminal, rankOf, terminalOrder, transitionKey, type JobState } from '../core/job-state';
-import type { Delivery, EventRecorder, FreshnessReader, QuarantinedDelivery } from '../core/ports';
+import type {
+  AlertLedger,
+  Delivery,
+  EpisodeKind,
+  EventRecorder,
+  FreshnessReader,
+  QuarantinedDelivery,
+} from '../core/ports';
 import { GSI1, GSI2, keys, TTL_ATTRIBUTE } from '../core/table-schema';
 import { toMillis } from '../core/timestamp';
 import { type Register, updateRegisters } from './conditional-update';
@@ -16,6 +25,8 @@ import { type Register, updateRegisters } from './conditional-update';
 /** Cap on remembered unresolved failures per source, so a source failing for months never outgrows an item. */
 const FAILURE_LOG_CAP = 100;
 const NEW = 'attribute_not_exists';
+/** A claim older than this was left by an attempt that died (the function times out long before). */
+const CLAIM_TTL_MS = 60_000;
 
 export interface DynamoStoreOptions {
   readonly tableName: string;
@@ -24,7 +35,7 @@ export interface DynamoStoreOptions {
 }
 
 /** The DynamoDB adapter of the ports: the same code runs in Lambda and against the local engine. */
-export class DynamoSyncStore implements EventRecorder, FreshnessReader {
+export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLedger {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -46,7 +57,11 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader {
   private async putNew(item: Record<string, unknown>): Promise<boolean> {
     try {
       await this.doc.send(
-        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return true;
     } catch (error) {
@@ -58,7 +73,13 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader {
   putAuditEvent(event: SyncEvent, delivery: Delivery): Promise<boolean> {
     return this.putNew({
       ...keys.event(event.sync_job_id, event.event_type),
-      ...keys.eventIndex(event.collection_readable_id, event.source_key, event.timestamp, event.sync_job_id, event.event_type),
+      ...keys.eventIndex(
+        event.collection_readable_id,
+        event.source_key,
+        event.timestamp,
+        event.sync_job_id,
+        event.event_type,
+      ),
       entity: 'event',
       ...event,
       svix_id: delivery.id,
@@ -108,12 +129,21 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader {
       ...identityValues(event),
       ':expires': this.expiresAt(event.timestamp),
     };
-    const indexKeys = keys.jobIndex(event.collection_readable_id, event.source_key, event.timestamp, event.sync_job_id);
+    const indexKeys = keys.jobIndex(
+      event.collection_readable_id,
+      event.source_key,
+      event.timestamp,
+      event.sync_job_id,
+    );
     Object.entries(indexKeys).forEach(([name, value]) => (values[`:${name}`] = value));
     const registers: Register[] = [
       {
         when: `${NEW}(#created_at) OR #created_at > :ts`,
-        set: ['#created_at = :ts', ...Object.keys(indexKeys).map((k) => `#${k} = :${k}`), `#${TTL_ATTRIBUTE} = :expires`],
+        set: [
+          '#created_at = :ts',
+          ...Object.keys(indexKeys).map((k) => `#${k} = :${k}`),
+          `#${TTL_ATTRIBUTE} = :expires`,
+        ],
       },
       { when: `${NEW}(#${at}) OR #${at} > :ts`, set: [`#${at} = :ts`] },
       isTerminal(state)
@@ -121,13 +151,27 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader {
             when: `${NEW}(#state_rank) OR #state_rank < :rank OR #terminal_key > :terminal`,
             set: ['#state = :state', '#state_rank = :rank', '#terminal_key = :terminal', '#error = :error'],
           }
-        : { when: `${NEW}(#state_rank) OR #state_rank < :rank`, set: ['#state = :state', '#state_rank = :rank'] },
+        : {
+            when: `${NEW}(#state_rank) OR #state_rank < :rank`,
+            set: ['#state = :state', '#state_rank = :rank'],
+          },
     ];
     await updateRegisters(this.doc, this.tableName, {
       key: keys.job(event.sync_job_id),
       always: ['#entity = :job_entity', '#sync_job_id = :sync_job_id', ...IDENTITY_SET],
       registers,
-      names: namesOf(['created_at', at, 'state', 'state_rank', 'terminal_key', 'error', 'entity', TTL_ATTRIBUTE, ...IDENTITY, ...Object.keys(indexKeys)]),
+      names: namesOf([
+        'created_at',
+        at,
+        'state',
+        'state_rank',
+        'terminal_key',
+        'error',
+        'entity',
+        TTL_ATTRIBUTE,
+        ...IDENTITY,
+        ...Object.keys(indexKeys),
+      ]),
       values: { ...values, ':job_entity': 'job', ':sync_job_id': event.sync_job_id },
     });
   }
@@ -156,11 +200,20 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader {
     const registers: Register[] = [
       {
         when: newest,
-        set: ['#latest_key = :key', '#latest_job_id = :job', '#latest_state = :state', '#latest_at = :ts', '#collection_name = :collection_name'],
+        set: [
+          '#latest_key = :key',
+          '#latest_job_id = :job',
+          '#latest_state = :state',
+          '#latest_at = :ts',
+          '#collection_name = :collection_name',
+        ],
       },
     ];
     if (event.state === 'running')
-      registers.push({ when: `${NEW}(#running_at) OR #running_at < :ts`, set: ['#running_at = :ts', '#running_job_id = :job'] });
+      registers.push({
+        when: `${NEW}(#running_at) OR #running_at < :ts`,
+        set: ['#running_at = :ts', '#running_job_id = :job'],
+      });
     if (isTerminal(event.state))
       registers.push({
         when: `${NEW}(#terminal_key) OR #terminal_key < :key`,
@@ -179,19 +232,161 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader {
         when: `${NEW}(#last_failure_at) OR #last_failure_at < :ts`,
         set: ['#last_failure_at = :ts', '#last_failure_job_id = :job', '#last_error = :error'],
       });
-      registers.push({ when: `${NEW}(#failure_log) OR size(#failure_log) < :cap`, add: ['#failure_log :log'] });
+      registers.push({
+        when: `${NEW}(#failure_log) OR size(#failure_log) < :cap`,
+        add: ['#failure_log :log'],
+      });
     }
     await updateRegisters(this.doc, this.tableName, {
       key: keys.freshness(event.collection_readable_id, event.source_key),
       always: ['#entity = :entity', '#gsi1pk = :gsi1pk', '#gsi1sk = :gsi1sk', ...IDENTITY_SET],
       registers: mergeSameCondition(registers),
       names: namesOf([
-        'latest_key', 'latest_job_id', 'latest_state', 'latest_at', 'collection_name', 'running_at', 'running_job_id',
-        'terminal_key', 'last_terminal_state', 'last_terminal_at', 'last_success_at', 'last_success_job_id',
-        'failure_log', 'last_failure_at', 'last_failure_job_id', 'last_error', 'entity', 'gsi1pk', 'gsi1sk', ...IDENTITY,
+        'latest_key',
+        'latest_job_id',
+        'latest_state',
+        'latest_at',
+        'collection_name',
+        'running_at',
+        'running_job_id',
+        'terminal_key',
+        'last_terminal_state',
+        'last_terminal_at',
+        'last_success_at',
+        'last_success_job_id',
+        'failure_log',
+        'last_failure_at',
+        'last_failure_job_id',
+        'last_error',
+        'entity',
+        'gsi1pk',
+        'gsi1sk',
+        ...IDENTITY,
       ]),
       values,
     });
+  }
+
+  async claimFailureAlert(
+    jobId: string,
+    claimant: string,
+    now: string,
+  ): Promise<{ alreadyAlerted: string[] } | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.job(jobId),
+          UpdateExpression: 'SET alert_claim = :claimant, alert_claim_at = :now',
+          ConditionExpression:
+            '#state = :failed AND attribute_not_exists(alert_sent_at) AND ' +
+            '(attribute_not_exists(alert_claim) OR alert_claim = :claimant OR alert_claim_at < :expired)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':claimant': claimant,
+            ':now': now,
+            ':failed': 'failed',
+            ':expired': new Date(Date.parse(now) - CLAIM_TTL_MS).toISOString(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const alerted = out.Attributes?.alerted_teams;
+      return { alreadyAlerted: alerted instanceof Set ? [...(alerted as Set<string>)] : [] };
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  async settleFailureAlert(
+    jobId: string,
+    claimant: string,
+    alerted: readonly string[],
+    complete: boolean,
+    now: string,
+  ): Promise<void> {
+    const set = complete ? ['alert_sent_at = :now'] : [];
+    const expression = [
+      set.length ? `SET ${set.join(', ')}` : '',
+      alerted.length ? 'ADD alerted_teams :teams' : '',
+      'REMOVE alert_claim, alert_claim_at',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.job(jobId),
+          UpdateExpression: expression,
+          ConditionExpression: 'alert_claim = :claimant',
+          ExpressionAttributeValues: {
+            ':claimant': claimant,
+            ...(complete ? { ':now': now } : {}),
+            ...(alerted.length ? { ':teams': new Set(alerted) } : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      // The claim expired and another delivery took over: it will settle the alert.
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  async sourceRecord(collection: string, source: string): Promise<FreshnessRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.freshness(collection, source),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? toFreshnessRecord(out.Item) : undefined;
+  }
+
+  async openEpisode(
+    collection: string,
+    source: string,
+    kind: EpisodeKind,
+    episode: string,
+  ): Promise<boolean> {
+    return this.conditional({
+      Key: keys.freshness(collection, source),
+      UpdateExpression: 'SET #episode = :episode',
+      ConditionExpression:
+        'attribute_exists(pk) AND (attribute_not_exists(#episode) OR #episode <> :episode)',
+      ExpressionAttributeNames: { '#episode': `${kind}_episode` },
+      ExpressionAttributeValues: { ':episode': episode },
+    });
+  }
+
+  async closeEpisode(
+    collection: string,
+    source: string,
+    kind: EpisodeKind,
+    episode: string,
+  ): Promise<boolean> {
+    return this.conditional({
+      Key: keys.freshness(collection, source),
+      UpdateExpression: 'REMOVE #episode',
+      ConditionExpression: '#episode = :episode',
+      ExpressionAttributeNames: { '#episode': `${kind}_episode` },
+      ExpressionAttributeValues: { ':episode': episode },
+    });
+  }
+
+  /** A conditional update whose failed condition is an answer (false), not an error. */
+  private async conditional(
+    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
+  ): Promise<boolean> {
+    try {
+      await this.doc.send(new UpdateCommand({ TableName: this.tableName, ...input }));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   async collectionFreshness(collection: string): Promise<FreshnessRecord[]> {
@@ -214,7 +409,9 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader {
   }
 
   /** One job's summary and its state events (access pattern 4). */
-  async job(jobId: string): Promise<{ job: Record<string, unknown> | undefined; events: Record<string, unknown>[] }> {
+  async job(
+    jobId: string,
+  ): Promise<{ job: Record<string, unknown> | undefined; events: Record<string, unknown>[] }> {
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.job(jobId).pk },
@@ -249,7 +446,8 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader {
     filter: { source?: string; collection?: string; since?: string; until?: string; limit: number },
   ): Promise<Record<string, unknown>[]> {
     const index = filter.source !== undefined ? GSI1 : GSI2;
-    const partition = filter.source !== undefined ? `SRC#${filter.source}` : `COLL#${filter.collection ?? ''}`;
+    const partition =
+      filter.source !== undefined ? `SRC#${filter.source}` : `COLL#${filter.collection ?? ''}`;
     // '~' sorts after every character a timestamp and id can contain, closing the range at `until`.
     const { items } = await this.queryPage({
       IndexName: index.name,
@@ -276,7 +474,9 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader {
     });
   }
 
-  private async queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<{ items: Record<string, unknown>[] }> {
+  private async queryPage(
+    input: Omit<QueryCommandInput, 'TableName'>,
+  ): Promise<{ items: Record<string, unknown>[] }> {
     const page = await this.doc.send(new QueryCommand({ TableName: this.tableName, ...input }));
     return { items: page.Items ?? [] };
   }
@@ -285,7 +485,9 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey: start }));
+      const page = await this.doc.send(
+        new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey: start }),
+      );
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -298,7 +500,16 @@ function firstTerminalKey(timestamp: string, state: JobState): string {
   return `${timestamp}#${9 - terminalOrder(state)}`;
 }
 
-const IDENTITY = ['collection_readable_id', 'collection_id', 'source_connection_id', 'source_type', 'source_key', 'sync_id', 'organization_id', 'sync_job_id'];
+const IDENTITY = [
+  'collection_readable_id',
+  'collection_id',
+  'source_connection_id',
+  'source_type',
+  'source_key',
+  'sync_id',
+  'organization_id',
+  'sync_job_id',
+];
 const IDENTITY_SET = IDENTITY.filter((a) => a !== 'sync_job_id').map((a) => `#${a} = :${a}`);
 
 function identityValues(event: SyncEvent): Record<string, unknown> {
@@ -358,5 +569,7 @@ export function toFreshnessRecord(item: Record<string, unknown>): FreshnessRecor
     last_failure_job_id: str(item.last_failure_job_id),
     last_error: str(item.last_error),
     failure_log: log instanceof Set ? [...(log as Set<string>)].sort() : [],
+    stale_episode: str(item.stale_episode),
+    stuck_episode: str(item.stuck_episode),
   };
 }

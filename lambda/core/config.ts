@@ -12,7 +12,9 @@ const duration = z.string().refine((v) => parseDuration(v) !== undefined, {
 const collectionPattern = z
   .string()
   .min(1)
-  .refine((v) => !v.slice(0, -1).includes('*'), { message: 'only a trailing * is allowed in a collection pattern' });
+  .refine((v) => !v.slice(0, -1).includes('*'), {
+    message: 'only a trailing * is allowed in a collection pattern',
+  });
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected lower-case letters, digits and dashes');
 const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `expected an ARN of ${service}`);
@@ -42,9 +44,12 @@ const pipelineStep = z.union([
 
 const pipeline = z.strictObject({
   name,
-  collection: z.string().min(1).refine((v) => !v.includes('*'), {
-    message: 'a pipeline names one collection, not a pattern',
-  }),
+  collection: z
+    .string()
+    .min(1)
+    .refine((v) => !v.includes('*'), {
+      message: 'a pipeline names one collection, not a pattern',
+    }),
   requires: z.array(z.string().min(1)).min(1),
   window: duration,
   cooldown: duration.optional(),
@@ -68,16 +73,28 @@ export const appConfigSchema = z
     const teams = new Set<string>();
     config.alerts.forEach((route, i) => {
       if (teams.has(route.team) || route.team === 'default')
-        ctx.addIssue({ code: 'custom', path: ['alerts', i, 'team'], message: `team "${route.team}" is taken` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alerts', i, 'team'],
+          message: `team "${route.team}" is taken`,
+        });
       teams.add(route.team);
     });
     const pipelines = new Set<string>();
     config.pipelines.forEach((p, i) => {
       if (pipelines.has(p.name))
-        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'name'], message: `pipeline "${p.name}" is declared twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pipelines', i, 'name'],
+          message: `pipeline "${p.name}" is declared twice`,
+        });
       pipelines.add(p.name);
       if (p.team !== undefined && !teams.has(p.team))
-        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'team'], message: `no alert team "${p.team}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pipelines', i, 'team'],
+          message: `no alert team "${p.team}"`,
+        });
     });
   });
 
@@ -99,18 +116,29 @@ export function parseConfig(document: unknown, source = 'config'): AppConfig {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
-    '',
-  ) || '(root)';
+  return (
+    path.reduce<string>(
+      (text, part) =>
+        typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part),
+      '',
+    ) || '(root)'
+  );
 }
 
 /** The part of the config the Lambdas need at run time, passed to them as one JSON environment variable. */
 export interface RuntimeSettings {
   readonly retentionDays: number;
   readonly freshness: readonly FreshnessRule[];
+  /** Team routing without the subscribers: the functions need to know who matches, not who is told. */
+  readonly alerts: readonly Pick<AlertRoute, 'team' | 'match'>[];
+  readonly watchdog: AppConfig['watchdog'];
 }
 
 export function runtimeSettings(config: AppConfig): RuntimeSettings {
-  return { retentionDays: config.retentionDays, freshness: config.freshness };
+  return {
+    retentionDays: config.retentionDays,
+    freshness: config.freshness,
+    alerts: config.alerts.map(({ team, match }) => ({ team, match })),
+    watchdog: config.watchdog,
+  };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isLifecycleEventType, stateOf, type JobState, type LifecycleEventType } from './job-state';
 import { normalizeTimestamp } from './timestamp';
 import { sourceKey } from './table-schema';
@@ -39,34 +39,38 @@ export type Classified =
 
 const MAX_FIELD = 1024;
 const MAX_ERROR = 8192;
-const id = z.string().min(1).max(MAX_FIELD);
-const text = z.string().max(MAX_FIELD);
-const count = z.number().int().min(0).default(0);
-const timestamp = z
-  .string()
-  .max(64)
-  .transform((value, ctx) => {
+// zod/mini: the same validation as classic zod at a fraction of the bundle (the webhook's cold start).
+const id = z.string().check(z.minLength(1), z.maxLength(MAX_FIELD));
+const text = z.string().check(z.maxLength(MAX_FIELD));
+const count = z._default(z.int().check(z.minimum(0)), 0);
+const timestamp = z.pipe(
+  z.string().check(z.maxLength(64)),
+  z.transform((value: string, ctx) => {
     const normalized = normalizeTimestamp(value);
     if (normalized === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'expected an ISO-8601 time' });
+      ctx.issues.push({ code: 'custom', message: 'expected an ISO-8601 time', input: value });
       return z.NEVER;
     }
     return normalized;
-  });
-const error = z.string().max(MAX_ERROR).nullish().transform((v) => v ?? null);
+  }),
+);
+const error = z.pipe(
+  z.nullish(z.string().check(z.maxLength(MAX_ERROR))),
+  z.transform((v: string | null | undefined) => v ?? null),
+);
 
 /** The flat payload Airweave sends today. Unknown extra fields are accepted: the sender may add some. */
 const currentPayload = z.object({
   event_type: z.string(),
   timestamp,
-  organization_id: id.nullish(),
-  sync_id: id.nullish(),
+  organization_id: z.nullish(id),
+  sync_id: z.nullish(id),
   sync_job_id: id,
-  collection_id: id.nullish(),
-  source_connection_id: id.nullish(),
-  source_type: text.default(''),
-  collection_name: text.default(''),
-  collection_readable_id: text.default(''),
+  collection_id: z.nullish(id),
+  source_connection_id: z.nullish(id),
+  source_type: z._default(text, ''),
+  collection_name: z._default(text, ''),
+  collection_readable_id: z._default(text, ''),
   entities_inserted: count,
   entities_updated: count,
   entities_deleted: count,
@@ -80,10 +84,10 @@ const legacyPayload = z.object({
   event_type: z.string(),
   job_id: id,
   collection_readable_id: id,
-  collection_name: text.default(''),
-  source_connection_id: id.nullish(),
-  source_type: text.default(''),
-  status: text.nullish(),
+  collection_name: z._default(text, ''),
+  source_connection_id: z.nullish(id),
+  source_type: z._default(text, ''),
+  status: z.nullish(text),
   timestamp,
   error,
 });

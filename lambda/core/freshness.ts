@@ -24,6 +24,9 @@ export interface FreshnessRecord {
   readonly last_error: string | null;
   /** `<timestamp>|<job id>` of failures not yet cleared by a newer success. */
   readonly failure_log: readonly string[];
+  /** The watchdog's open episodes: the stale one (keyed by the last success it aged out) and the stuck job. */
+  readonly stale_episode: string | null;
+  readonly stuck_episode: string | null;
 }
 
 export type FreshnessStatus = 'fresh' | 'syncing' | 'failed' | 'stale' | 'unknown';
@@ -80,7 +83,11 @@ export function consecutiveFailures(record: FreshnessRecord): number {
 }
 
 /** DESIGN.md section 6's status rule, first match wins. */
-export function statusOf(record: FreshnessRecord, maxAgeSeconds: number | null, nowMs: number): FreshnessStatus {
+export function statusOf(
+  record: FreshnessRecord,
+  maxAgeSeconds: number | null,
+  nowMs: number,
+): FreshnessStatus {
   if (record.last_terminal_state === 'failed') return 'failed';
   if (maxAgeSeconds !== null) {
     const success = record.last_success_at;
@@ -91,7 +98,11 @@ export function statusOf(record: FreshnessRecord, maxAgeSeconds: number | null, 
   return 'unknown';
 }
 
-export function sourceFreshness(record: FreshnessRecord, rules: readonly FreshnessRule[], now: Date): SourceFreshness {
+export function sourceFreshness(
+  record: FreshnessRecord,
+  rules: readonly FreshnessRule[],
+  now: Date,
+): SourceFreshness {
   const nowMs = now.getTime();
   const maxAge = maxAgeFor(rules, record);
   const active = ACTIVE.has(record.latest_state);
@@ -103,7 +114,9 @@ export function sourceFreshness(record: FreshnessRecord, rules: readonly Freshne
     last_failure_at: record.last_failure_at,
     last_error: record.last_error,
     age_seconds:
-      record.last_success_at === null ? null : Math.max(0, Math.floor((nowMs - toMillis(record.last_success_at)) / 1000)),
+      record.last_success_at === null
+        ? null
+        : Math.max(0, Math.floor((nowMs - toMillis(record.last_success_at)) / 1000)),
     last_job_id: record.latest_job_id,
     running_since: active && record.running_job_id === record.latest_job_id ? record.running_at : null,
     consecutive_failures: consecutiveFailures(record),

@@ -1,6 +1,7 @@
 import { PayloadTooLargeError, SignatureError } from './errors';
 import { classifyPayload } from './events';
-import type { EventRecorder, SigningKeys } from './ports';
+import { alertFailureOnce, type FailureAlertDeps } from './failure-alert';
+import type { EventRecorder, Notifier, SigningKeys } from './ports';
 import { type Headers, header, verifyDelivery } from './signature';
 import { fromDate } from './timestamp';
 
@@ -9,9 +10,10 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 export type IngestResult = 'processed' | 'duplicate' | 'ignored' | 'quarantined';
 
-export interface IngestDeps {
+export interface IngestDeps extends FailureAlertDeps {
   readonly recorder: EventRecorder;
   readonly keys: SigningKeys;
+  readonly notifier: Notifier;
   readonly now: () => Date;
 }
 
@@ -38,7 +40,12 @@ export async function ingest(deps: IngestDeps, headers: Headers, body: Buffer): 
       await deps.recorder.recordIgnored(received, classified.eventType);
       return { result: 'ignored', deliveryId: delivery.id };
     case 'unparseable':
-      await deps.recorder.quarantine({ ...received, reason: classified.reason, body, headers: signatureHeaders(headers) });
+      await deps.recorder.quarantine({
+        ...received,
+        reason: classified.reason,
+        body,
+        headers: signatureHeaders(headers),
+      });
       return { result: 'quarantined', deliveryId: delivery.id };
     case 'lifecycle': {
       const { event } = classified;
@@ -47,11 +54,24 @@ export async function ingest(deps: IngestDeps, headers: Headers, body: Buffer): 
         deps.recorder.advanceJob(event),
         deps.recorder.advanceFreshness(event),
       ]);
-      for (const settled of [audit, job, freshness]) if (settled.status === 'rejected') throw settled.reason;
+      throwFirstRejection([audit, job, freshness]);
+      // Side effects only after the record is complete, so an alert's body reads the updated freshness.
+      // The events topic is at-least-once (as SNS itself is): publishing again on a duplicate delivery
+      // costs nothing and guarantees an event whose first publish failed still goes out on the retry.
+      throwFirstRejection(
+        await Promise.allSettled([
+          deps.notifier.publishEvent(event),
+          event.state === 'failed' ? alertFailureOnce(deps, event, delivery.id, now) : Promise.resolve(),
+        ]),
+      );
       const isNew = (audit as PromiseFulfilledResult<boolean>).value;
       return { result: isNew ? 'processed' : 'duplicate', deliveryId: delivery.id };
     }
   }
+}
+
+function throwFirstRejection(results: readonly PromiseSettledResult<unknown>[]): void {
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
 }
 
 async function verify(keys: SigningKeys, headers: Headers, body: Buffer, nowSeconds: number) {
@@ -66,7 +86,14 @@ async function verify(keys: SigningKeys, headers: Headers, body: Buffer, nowSeco
   }
 }
 
-const KEPT_HEADERS = ['svix-id', 'svix-timestamp', 'svix-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature'];
+const KEPT_HEADERS = [
+  'svix-id',
+  'svix-timestamp',
+  'svix-signature',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+];
 
 function signatureHeaders(headers: Headers): Record<string, string> {
   const kept: Record<string, string> = {};

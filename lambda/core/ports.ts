@@ -1,3 +1,4 @@
+import type { Alert } from './alerts';
 import type { SyncEvent } from './events';
 import type { FreshnessRecord } from './freshness';
 
@@ -51,3 +52,45 @@ export interface Log {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
 }
+
+/** Publishing, behind one interface: SNS on AWS, the console and a JSON-lines file locally. */
+export interface Notifier {
+  /** The events topic: every lifecycle event, at least once, for caches and other subscribers. */
+  publishEvent(event: SyncEvent): Promise<void>;
+  /** One team's alert topic. */
+  publishAlert(team: string, alert: Alert): Promise<void>;
+}
+
+/**
+ * What makes alerts once-only: a claim on the job (failure alerts) or the source (watchdog episodes),
+ * taken with a conditional write before publishing and settled after, so retried, duplicated and
+ * concurrent deliveries alert once, and a failed publish is retried rather than lost.
+ */
+export interface AlertLedger {
+  /**
+   * Claims the failure alert of a job whose final state is `failed`, for one delivery. Returns the teams
+   * already alerted by an earlier, partly failed attempt, or undefined when there is nothing to do (sent,
+   * claimed by a concurrent delivery, or the job did not end in failure).
+   */
+  claimFailureAlert(
+    jobId: string,
+    claimant: string,
+    now: string,
+  ): Promise<{ alreadyAlerted: string[] } | undefined>;
+  /** Records the teams alerted and releases the claim; `complete` marks the alert sent for good. */
+  settleFailureAlert(
+    jobId: string,
+    claimant: string,
+    alerted: readonly string[],
+    complete: boolean,
+    now: string,
+  ): Promise<void>;
+  /** One source's freshness record (for the alert's body). */
+  sourceRecord(collection: string, sourceKey: string): Promise<FreshnessRecord | undefined>;
+  /** Opens a watchdog episode (`stale` or `stuck`) unless that very episode is already open. */
+  openEpisode(collection: string, sourceKey: string, kind: EpisodeKind, episode: string): Promise<boolean>;
+  /** Closes an episode if it is still the one given; false when another run already closed it. */
+  closeEpisode(collection: string, sourceKey: string, kind: EpisodeKind, episode: string): Promise<boolean>;
+}
+
+export type EpisodeKind = 'stale' | 'stuck';

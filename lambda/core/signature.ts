@@ -65,12 +65,16 @@ export function verifyDelivery(
   const id = svixHeader(headers, 'id');
   const timestampText = svixHeader(headers, 'timestamp');
   const signatureHeader = svixHeader(headers, 'signature');
-  if (!id || !timestampText || !signatureHeader) throw new SignatureError('missing svix-id, svix-timestamp or svix-signature header');
+  if (!id || !timestampText || !signatureHeader)
+    throw new SignatureError('missing svix-id, svix-timestamp or svix-signature header');
   if (id.length > 256) throw new SignatureError('svix-id header is too long');
-  if (!/^\d{1,12}$/.test(timestampText.trim())) throw new SignatureError('svix-timestamp is not a number of seconds');
+  if (!/^\d{1,12}$/.test(timestampText.trim()))
+    throw new SignatureError('svix-timestamp is not a number of seconds');
   const timestamp = Number(timestampText.trim());
   if (Math.abs(nowSeconds - timestamp) > TIMESTAMP_TOLERANCE_SECONDS)
-    throw new SignatureError(timestamp < nowSeconds ? 'svix-timestamp is too old' : 'svix-timestamp is in the future');
+    throw new SignatureError(
+      timestamp < nowSeconds ? 'svix-timestamp is too old' : 'svix-timestamp is in the future',
+    );
 
   const candidates = signatureHeader
     .split(' ')
@@ -82,13 +86,19 @@ export function verifyDelivery(
   for (const key of keys) {
     const expected = Buffer.from(sign(key, id, timestamp, body), 'base64');
     for (const candidate of candidates)
-      if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) return { id, timestamp };
+      if (candidate.length === expected.length && timingSafeEqual(candidate, expected))
+        return { id, timestamp };
   }
   throw new SignatureError('no signature matches');
 }
 
 /** The headers Svix would send for a body: used by the CLI's `send`, local mode's examples and tests. */
-export function signedHeaders(secret: string, id: string, timestampSeconds: number, body: string): Record<string, string> {
+export function signedHeaders(
+  secret: string,
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): Record<string, string> {
   const [key] = decodeSecrets([secret]);
   return {
     'content-type': 'application/json',

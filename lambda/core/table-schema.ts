@@ -42,7 +42,10 @@ export function sourceKey(sourceConnectionId: string | null, sourceType: string)
 
 export const keys = {
   freshness: (collection: string, source: string) => ({ pk: `COLL#${collection}`, sk: `SRC#${source}` }),
-  freshnessGsi1: (collection: string, source: string) => ({ gsi1pk: 'FRESHNESS', gsi1sk: `${collection}#${source}` }),
+  freshnessGsi1: (collection: string, source: string) => ({
+    gsi1pk: 'FRESHNESS',
+    gsi1sk: `${collection}#${source}`,
+  }),
   job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
   jobIndex: (collection: string, source: string, created: string, jobId: string) => ({
     gsi1pk: `SRC#${source}`,
@@ -82,4 +85,7 @@ export const ENV = {
   secretArn: 'WEBHOOK_SECRET_ARN',
   /** JSON of the app config's `freshness` rules and retention, validated again at cold start. */
   settings: 'SYNC_EVENTS_SETTINGS',
+  eventsTopicArn: 'EVENTS_TOPIC_ARN',
+  /** JSON object: alert team name (and `default`) to its topic's ARN. */
+  alertTopicArns: 'ALERT_TOPIC_ARNS',
 } as const;

@@ -32,7 +32,8 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
       }
       throw new NotFoundError(`no route for ${event.rawPath}`);
     } catch (error) {
-      if (!(error instanceof NotFoundError)) deps.log.error('query failed', { error: (error as Error).message });
+      if (!(error instanceof NotFoundError))
+        deps.log.error('query failed', { error: (error as Error).message });
       return fromError(error);
     }
   };

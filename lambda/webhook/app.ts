@@ -22,7 +22,8 @@ export function makeWebhookHandler(deps: WebhookDeps): HttpHandler {
       return json(outcome.result === 'quarantined' ? 202 : 200, { result: outcome.result });
     } catch (error) {
       if (error instanceof SignatureError) deps.log.warn('delivery rejected', { reason: error.message });
-      else deps.log.error('delivery failed', { error: (error as Error).message, kind: (error as Error).name });
+      else
+        deps.log.error('delivery failed', { error: (error as Error).message, kind: (error as Error).name });
       return fromError(error);
     }
   };

@@ -1,20 +1,31 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoSyncStore } from '../adapters/dynamo-store';
 import { jsonLog } from '../adapters/json-log';
+import { readSettings, requireEnv, requireJsonMap } from '../adapters/settings';
 import { SecretsManagerSigningKeys } from '../adapters/signing-keys';
-import { readSettings, requireEnv } from '../adapters/settings';
+import { SnsNotifier } from '../adapters/sns-notifier';
 import { ENV } from '../core/table-schema';
 import { makeWebhookHandler } from './app';
 
 // Cold start: settings are checked and clients created once per container, not per request.
 const settings = readSettings();
+const store = new DynamoSyncStore(new DynamoDBClient({}), {
+  tableName: requireEnv(ENV.tableName),
+  retentionDays: settings.retentionDays,
+});
 export const handler = makeWebhookHandler({
-  recorder: new DynamoSyncStore(new DynamoDBClient({}), {
-    tableName: requireEnv(ENV.tableName),
-    retentionDays: settings.retentionDays,
-  }),
+  recorder: store,
+  ledger: store,
+  notifier: new SnsNotifier(
+    new SNSClient({}),
+    requireEnv(ENV.eventsTopicArn),
+    requireJsonMap(ENV.alertTopicArns),
+  ),
   keys: new SecretsManagerSigningKeys(new SecretsManagerClient({}), requireEnv(ENV.secretArn)),
+  routes: settings.alerts,
+  rules: settings.freshness,
   now: () => new Date(),
   log: jsonLog('webhook'),
 });

@@ -78,8 +78,19 @@ export interface RequestOptions {
 /** An API Gateway HTTP API (v2) event carrying a delivery signed as Svix signs it. */
 export function signedRequest(body: unknown, options: RequestOptions = {}): APIGatewayProxyEventV2 {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const headers = signedHeaders(options.secret ?? SECRET, options.id ?? `msg_${randomUUID()}`, options.timestamp ?? NOW_SECONDS, text);
-  return httpEvent(options.method ?? 'POST', options.path ?? '/webhooks/airweave', { ...headers, ...options.headers }, text, options.base64);
+  const headers = signedHeaders(
+    options.secret ?? SECRET,
+    options.id ?? `msg_${randomUUID()}`,
+    options.timestamp ?? NOW_SECONDS,
+    text,
+  );
+  return httpEvent(
+    options.method ?? 'POST',
+    options.path ?? '/webhooks/airweave',
+    { ...headers, ...options.headers },
+    text,
+    options.base64,
+  );
 }
 
 export function httpEvent(
@@ -89,7 +100,10 @@ export function httpEvent(
   body?: string,
   base64 = false,
 ): APIGatewayProxyEventV2 {
-  const defined = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const defined = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
   return {
     version: '2.0',
     routeKey: `${method} ${path}`,

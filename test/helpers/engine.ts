@@ -1,11 +1,12 @@
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTableInput } from '../../lambda/adapters/table-definition';
 
 // dynalite is plain CommonJS without types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => import('node:http').Server;
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
 export interface Engine {
   readonly endpoint: string;

@@ -2,34 +2,49 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoSyncStore } from '../../lambda/adapters/dynamo-store';
 import { silentLog } from '../../lambda/adapters/json-log';
 import { StaticSigningKeys } from '../../lambda/adapters/signing-keys';
-import type { FreshnessRule } from '../../lambda/core/config';
+import type { AlertRoute, FreshnessRule } from '../../lambda/core/config';
 import { makeQueryHandler } from '../../lambda/query/app';
 import { makeWebhookHandler } from '../../lambda/webhook/app';
 import { NOW, SECRET } from './deliveries';
+import { RecordingNotifier } from './recording-notifier';
 
 export interface Wiring {
   readonly store: DynamoSyncStore;
   readonly webhook: ReturnType<typeof makeWebhookHandler>;
   readonly query: ReturnType<typeof makeQueryHandler>;
+  readonly notifier: RecordingNotifier;
 }
 
 /** The handlers wired to a real table, as the Lambda entry points wire them, with a fixed clock. */
 export function wire(
   client: DynamoDBClient,
   tableName: string,
-  options: { secrets?: string[]; rules?: FreshnessRule[]; now?: () => Date } = {},
+  options: {
+    secrets?: string[];
+    rules?: FreshnessRule[];
+    routes?: Pick<AlertRoute, 'team' | 'match'>[];
+    now?: () => Date;
+    notifier?: RecordingNotifier;
+  } = {},
 ): Wiring {
   const store = new DynamoSyncStore(client, { tableName, retentionDays: 30 });
   const now = options.now ?? (() => NOW);
+  const notifier = options.notifier ?? new RecordingNotifier();
+  const rules = options.rules ?? [];
   return {
     store,
+    notifier,
     webhook: makeWebhookHandler({
       recorder: store,
+      ledger: store,
+      notifier,
+      routes: options.routes ?? [],
+      rules,
       keys: new StaticSigningKeys(options.secrets ?? [SECRET]),
       now,
       log: silentLog,
     }),
-    query: makeQueryHandler({ freshness: store, rules: options.rules ?? [], now, log: silentLog }),
+    query: makeQueryHandler({ freshness: store, rules, now, log: silentLog }),
   };
 }
 

@@ -1,0 +1,98 @@
+import type { AlertRoute } from './config';
+import type { SyncEvent } from './events';
+import type { SourceFreshness } from './freshness';
+import { matchesPattern } from './patterns';
+
+/** Failures that match no team's rule go to this topic. */
+export const DEFAULT_TEAM = 'default';
+
+export type AlertKind =
+  'sync.failed' | 'source.stale' | 'job.stuck' | 'source.recovered' | 'pipeline.blocked' | 'pipeline.failed';
+
+/** What a team's subscribers receive: a readable subject line and a JSON body for machines. */
+export interface Alert {
+  readonly kind: AlertKind;
+  /** At most 100 characters (SNS's limit for email subjects). */
+  readonly subject: string;
+  readonly collection_readable_id: string;
+  readonly source_type: string;
+  readonly body: Record<string, unknown>;
+}
+
+export interface RoutedSource {
+  readonly collection_readable_id: string;
+  readonly source_type: string;
+}
+
+/** Every team whose rule matches the source; the default team when none does. */
+export function teamsFor(
+  source: RoutedSource,
+  routes: readonly Pick<AlertRoute, 'team' | 'match'>[],
+): string[] {
+  const teams = routes
+    .filter(
+      ({ match }) =>
+        (match.collections === undefined ||
+          match.collections.some((p) => matchesPattern(p, source.collection_readable_id))) &&
+        (match.sourceTypes === undefined || match.sourceTypes.includes(source.source_type)),
+    )
+    .map((route) => route.team);
+  return teams.length > 0 ? teams : [DEFAULT_TEAM];
+}
+
+export function subjectLine(text: string): string {
+  // SNS refuses subjects with line breaks or over 100 characters; an error message may have both.
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= 100 ? oneLine : `${oneLine.slice(0, 97)}...`;
+}
+
+function sourceName(source: RoutedSource): string {
+  return `${source.collection_readable_id} / ${source.source_type || 'unknown source'}`;
+}
+
+export function failureAlert(event: SyncEvent, freshness: SourceFreshness | null): Alert {
+  return {
+    kind: 'sync.failed',
+    subject: subjectLine(`Sync failed: ${sourceName(event)}: ${event.error ?? 'no error message'}`),
+    collection_readable_id: event.collection_readable_id,
+    source_type: event.source_type,
+    body: { kind: 'sync.failed', event, freshness },
+  };
+}
+
+export function staleAlert(source: RoutedSource, freshness: SourceFreshness): Alert {
+  const since =
+    freshness.last_success_at === null ? 'never synced' : `last success ${freshness.last_success_at}`;
+  return {
+    kind: 'source.stale',
+    subject: subjectLine(`Stale source: ${sourceName(source)} (${since})`),
+    collection_readable_id: source.collection_readable_id,
+    source_type: source.source_type,
+    body: { kind: 'source.stale', collection_readable_id: source.collection_readable_id, freshness },
+  };
+}
+
+export function stuckAlert(source: RoutedSource, freshness: SourceFreshness, activeSince: string): Alert {
+  return {
+    kind: 'job.stuck',
+    subject: subjectLine(`Stuck sync job: ${sourceName(source)} active since ${activeSince}`),
+    collection_readable_id: source.collection_readable_id,
+    source_type: source.source_type,
+    body: {
+      kind: 'job.stuck',
+      collection_readable_id: source.collection_readable_id,
+      active_since: activeSince,
+      freshness,
+    },
+  };
+}
+
+export function recoveredAlert(source: RoutedSource, freshness: SourceFreshness): Alert {
+  return {
+    kind: 'source.recovered',
+    subject: subjectLine(`Recovered: ${sourceName(source)} is fresh again`),
+    collection_readable_id: source.collection_readable_id,
+    source_type: source.source_type,
+    body: { kind: 'source.recovered', collection_readable_id: source.collection_readable_id, freshness },
+  };
+}

@@ -1,0 +1,46 @@
+import { failureAlert, teamsFor } from './alerts';
+import type { AlertRoute } from './config';
+import type { SyncEvent } from './events';
+import { sourceFreshness, type FreshnessRecord } from './freshness';
+import type { AlertLedger, Notifier } from './ports';
+import type { FreshnessRule } from './config';
+
+export interface FailureAlertDeps {
+  readonly ledger: AlertLedger;
+  readonly notifier: Notifier;
+  readonly routes: readonly Pick<AlertRoute, 'team' | 'match'>[];
+  readonly rules: readonly FreshnessRule[];
+}
+
+/**
+ * Sends a failed job's alert to every matching team exactly once, whichever of its deliveries (retried,
+ * duplicated, resent with a new svix-id, concurrent) gets here. Claim, publish to the teams not yet
+ * alerted, settle; a failed publish releases the claim and throws, so the sender's retry finishes the job
+ * without alerting a team twice.
+ */
+export async function alertFailureOnce(
+  deps: FailureAlertDeps,
+  event: SyncEvent,
+  claimant: string,
+  now: Date,
+): Promise<void> {
+  const claim = await deps.ledger.claimFailureAlert(event.sync_job_id, claimant, now.toISOString());
+  if (!claim) return;
+  const record: FreshnessRecord | undefined = await deps.ledger.sourceRecord(
+    event.collection_readable_id,
+    event.source_key,
+  );
+  const alert = failureAlert(event, record ? sourceFreshness(record, deps.rules, now) : null);
+  const teams = teamsFor(event, deps.routes).filter((team) => !claim.alreadyAlerted.includes(team));
+  const results = await Promise.allSettled(teams.map((team) => deps.notifier.publishAlert(team, alert)));
+  const alerted = teams.filter((_, i) => results[i]?.status === 'fulfilled');
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  await deps.ledger.settleFailureAlert(
+    event.sync_job_id,
+    claimant,
+    alerted,
+    failure === undefined,
+    now.toISOString(),
+  );
+  if (failure) throw failure.reason;
+}

@@ -1,0 +1,141 @@
+import { type Alert, recoveredAlert, staleAlert, stuckAlert, teamsFor } from './alerts';
+import type { AlertRoute, FreshnessRule } from './config';
+import { type FreshnessRecord, type SourceFreshness, sourceFreshness } from './freshness';
+import type { AlertLedger, EpisodeKind, FreshnessReader, Log, Notifier } from './ports';
+import { toMillis } from './timestamp';
+
+export interface WatchdogDeps {
+  readonly freshness: FreshnessReader;
+  readonly ledger: AlertLedger;
+  readonly notifier: Notifier;
+  readonly routes: readonly Pick<AlertRoute, 'team' | 'match'>[];
+  readonly rules: readonly FreshnessRule[];
+  /** A job active longer than this is reported stuck (Airweave sends nothing for jobs it cleans up). */
+  readonly stuckAfterSeconds: number;
+  readonly now: () => Date;
+  readonly log: Log;
+}
+
+export interface WatchdogReport {
+  readonly checked: number;
+  readonly stale: number;
+  readonly stuck: number;
+  readonly recovered: number;
+  readonly failed: number;
+}
+
+/** What the watchdog must do for one source, decided from its record alone (pure). */
+export interface Decision {
+  readonly openStale?: string;
+  readonly recover?: string;
+  readonly openStuck?: { readonly job: string; readonly since: string };
+  readonly closeStuck?: string;
+}
+
+/**
+ * Pure decision for one source. A stale episode is named by the last success that aged out (or `never`),
+ * so one alert per episode and a new episode only after a newer success aged out again; a stuck episode is
+ * named by the job. Sources without a freshness SLA are never reported stale.
+ */
+export function decide(
+  record: FreshnessRecord,
+  view: SourceFreshness,
+  nowMs: number,
+  stuckAfterSeconds: number,
+): Decision {
+  const decision: { -readonly [K in keyof Decision]: Decision[K] } = {};
+  const pastSla =
+    view.max_age_seconds !== null && (view.age_seconds === null || view.age_seconds > view.max_age_seconds);
+  const staleEpisode = record.last_success_at ?? 'never';
+  if (pastSla && record.stale_episode !== staleEpisode) decision.openStale = staleEpisode;
+  if (!pastSla && record.stale_episode !== null) decision.recover = record.stale_episode;
+
+  const activeSince =
+    view.status === 'syncing' || isActive(record) ? (view.running_since ?? record.latest_at) : null;
+  const stuckJob = record.latest_job_id;
+  const stuck =
+    activeSince !== null && stuckJob !== null && nowMs - toMillis(activeSince) > stuckAfterSeconds * 1000;
+  if (stuck && record.stuck_episode !== stuckJob) decision.openStuck = { job: stuckJob, since: activeSince };
+  if (!stuck && record.stuck_episode !== null) decision.closeStuck = record.stuck_episode;
+  return decision;
+}
+
+function isActive(record: FreshnessRecord): boolean {
+  return (
+    record.latest_state === 'pending' ||
+    record.latest_state === 'running' ||
+    record.latest_state === 'cancelling'
+  );
+}
+
+/**
+ * One watchdog run over every source. Each episode is claimed with a conditional write before its alert
+ * is published and released if publishing fails, so concurrent or overlapping runs alert once and the
+ * next run retries what failed. Throws after the run if any source failed, so the failure is visible.
+ */
+export async function runWatchdog(deps: WatchdogDeps): Promise<WatchdogReport> {
+  const now = deps.now();
+  const records = await deps.freshness.allFreshness();
+  const counts = { checked: records.length, stale: 0, stuck: 0, recovered: 0, failed: 0 };
+  const errors: unknown[] = [];
+
+  for (const record of records) {
+    const view = sourceFreshness(record, deps.rules, now);
+    const decision = decide(record, view, now.getTime(), deps.stuckAfterSeconds);
+    const { collection_readable_id: collection, source_key: source } = record;
+    const publish = (alert: Alert) =>
+      Promise.all(teamsFor(record, deps.routes).map((team) => deps.notifier.publishAlert(team, alert)));
+    /** Claim, publish, and undo the claim when publishing fails. */
+    const episode = async (claim: () => Promise<boolean>, undo: () => Promise<boolean>, alert: Alert) => {
+      if (!(await claim())) return false;
+      try {
+        await publish(alert);
+        return true;
+      } catch (error) {
+        await undo();
+        throw error;
+      }
+    };
+    const open = (kind: EpisodeKind, id: string) => () =>
+      deps.ledger.openEpisode(collection, source, kind, id);
+    const close = (kind: EpisodeKind, id: string) => () =>
+      deps.ledger.closeEpisode(collection, source, kind, id);
+    try {
+      if (
+        decision.openStale &&
+        (await episode(
+          open('stale', decision.openStale),
+          close('stale', decision.openStale),
+          staleAlert(record, view),
+        ))
+      )
+        counts.stale++;
+      if (
+        decision.recover &&
+        (await episode(
+          close('stale', decision.recover),
+          open('stale', decision.recover),
+          recoveredAlert(record, view),
+        ))
+      )
+        counts.recovered++;
+      if (decision.openStuck) {
+        const { job, since } = decision.openStuck;
+        if (await episode(open('stuck', job), close('stuck', job), stuckAlert(record, view, since)))
+          counts.stuck++;
+      }
+      if (decision.closeStuck) await close('stuck', decision.closeStuck)();
+    } catch (error) {
+      counts.failed++;
+      errors.push(error);
+      deps.log.error('watchdog could not alert', {
+        collection,
+        source_key: source,
+        error: (error as Error).message,
+      });
+    }
+  }
+  deps.log.info('watchdog run', { ...counts });
+  if (errors.length > 0) throw new AggregateError(errors, `watchdog failed for ${errors.length} source(s)`);
+  return counts;
+}

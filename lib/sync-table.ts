@@ -1,0 +1,49 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { GSI1, GSI2, KEY, TTL_ATTRIBUTE } from '../lambda/core/table-schema';
+
+export interface SyncTableProps {
+  /**
+   * What happens to the table when the stack is deleted. The table is the audit record, so it outlives the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The single table holding freshness, job states, audit events, quarantined deliveries and pipeline runs.
+ *
+ * The key schema, every item type and the access pattern each one serves (DESIGN.md section 4) are written down
+ * once, in `lambda/core/table-schema.ts`; this construct imports its attribute names from there so the
+ * deployed table and the code that reads and writes it cannot drift apart.
+ *
+ * On-demand billing because sync events arrive in bursts of a few a minute; point-in-time recovery because
+ * the table is the only copy of the audit trail; TTL expires audit items after the configured retention.
+ */
+export class SyncTable extends Construct {
+  public readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: SyncTableProps = {}) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: KEY.pk, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: KEY.sk, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // Projection ALL: every index query (freshness of all sources, a source's history) returns whole items,
+    // and items are small, so a second GetItem per result would cost more than the extra index storage.
+    for (const gsi of [GSI1, GSI2]) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: gsi.name,
+        partitionKey: { name: gsi.pk, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: gsi.sk, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import * as path from 'node:path';
+import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { RuntimeSettings } from '../lambda/core/config';
+import { ENV } from '../lambda/core/table-schema';
+import { SyncFunction } from './sync-function';
+
+/** The webhook path Airweave's Svix endpoint is pointed at; DESIGN.md section 6 keeps it stable. */
+export const WEBHOOK_PATH = '/webhooks/airweave';
+
+export interface WebhookIngressProps {
+  /** The sync table: the webhook writes to it, the query function reads it. */
+  readonly table: dynamodb.ITable;
+  /** The runtime part of the app config, handed to both functions as one JSON environment variable. */
+  readonly settings: RuntimeSettings;
+  /**
+   * Steady-state request rate limit of the API, per second. Sync events arrive a few a minute; the limit
+   * caps what a flood of forged requests can cost before the signature check rejects them.
+   * @default 50
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * Burst limit of the API (requests served at once before throttling). Svix retries a 429 later.
+   * @default 100
+   */
+  readonly throttleBurstLimit?: number;
+  /**
+   * Retention of the function and access logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The HTTP front door: `POST`/`HEAD /webhooks/airweave` for Svix (no API Gateway auth, the Lambda verifies
+ * the Svix HMAC signature on the raw body) and the IAM-authorized `GET /freshness` read API, each backed by
+ * its own function so the public route's role can write but never read, and the read route's role can read
+ * but never write.
+ */
+export class WebhookIngress extends Construct {
+  public readonly api: apigwv2.HttpApi;
+  /** The URL to register as the Svix endpoint in Airweave. */
+  public readonly webhookUrl: string;
+  /** Holds the Airweave `whsec_...` signing secret (comma-separated old and new during a rotation). */
+  public readonly secret: secretsmanager.Secret;
+  public readonly webhookFunction: SyncFunction;
+  public readonly queryFunction: SyncFunction;
+
+  constructor(scope: Construct, id: string, props: WebhookIngressProps) {
+    super(scope, id);
+    const lambdaDir = path.join(__dirname, '..', 'lambda');
+    const settings = JSON.stringify(props.settings);
+
+    this.secret = new secretsmanager.Secret(this, 'SigningSecret', {
+      description: 'Airweave webhook signing secret (whsec_...); set it after deploy, see README',
+      // A random placeholder that is a valid key, so until the real secret is set every delivery is
+      // rejected with 401 (Svix keeps retrying) instead of failing the function at cold start.
+      generateSecretString: { passwordLength: 32, excludePunctuation: true, includeSpace: false },
+      // The value was set by hand from Airweave; deleting the stack must not lose it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The signing secret is issued by Airweave (Svix) and rotated there; Secrets Manager cannot rotate it. ' +
+        'During a rotation the value holds the old and new secret side by side.',
+    });
+
+    this.webhookFunction = new SyncFunction(this, 'WebhookFunction', {
+      entry: path.join(lambdaDir, 'webhook', 'handler.ts'),
+      description: 'Verifies and records Airweave sync webhooks delivered by Svix',
+      // Svix waits about 15 s for an answer; failing sooner lets it retry instead of timing out.
+      timeout: Duration.seconds(10),
+      logRetention: props.logRetention,
+      environment: {
+        [ENV.tableName]: props.table.tableName,
+        [ENV.secretArn]: this.secret.secretArn,
+        [ENV.settings]: settings,
+      },
+    });
+    // The webhook only does conditional PutItem/UpdateItem and never reads; without DeleteItem and
+    // BatchWriteItem the public-facing function cannot erase the audit record it appends to.
+    props.table.grant(this.webhookFunction, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    this.secret.grantRead(this.webhookFunction);
+
+    this.queryFunction = new SyncFunction(this, 'QueryFunction', {
+      entry: path.join(lambdaDir, 'query', 'handler.ts'),
+      description: 'Serves the IAM-authorized freshness read API',
+      logRetention: props.logRetention,
+      environment: {
+        [ENV.tableName]: props.table.tableName,
+        [ENV.settings]: settings,
+      },
+    });
+    props.table.grantReadData(this.queryFunction);
+
+    for (const fn of [this.webhookFunction, this.queryFunction]) {
+      Validations.of(fn.role!).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
+          'permissions, so Lambda active tracing needs Resource "*".',
+      });
+    }
+    Validations.of(this.webhookFunction.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.tableLogicalRef(props.table)}.Arn>/index/*]`,
+      reason:
+        'Table grants always name the table indexes too; PutItem and UpdateItem have no effect on an index.',
+    });
+    Validations.of(this.queryFunction.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.tableLogicalRef(props.table)}.Arn>/index/*]`,
+      reason: 'The read API queries both GSIs of the sync table (freshness of every source, source history).',
+    });
+
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Airweave sync events: Svix webhook and freshness API',
+      // The default stage is added below with throttling and access logs, which HttpApi's own cannot take.
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRateLimit ?? 50, burstLimit: props.throttleBurstLimit ?? 100 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        // HTTP API context variables only; no headers or body, so a signature or payload is never logged.
+        format: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            iamCaller: '$context.identity.caller',
+          }),
+        ),
+      },
+    });
+
+    const webhookIntegration = new HttpLambdaIntegration('WebhookIntegration', this.webhookFunction);
+    const webhookRoutes = this.api.addRoutes({
+      path: WEBHOOK_PATH,
+      methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.HEAD],
+      integration: webhookIntegration,
+    });
+    for (const route of webhookRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Svix cannot sign AWS requests, so the webhook route is open at API Gateway; the function verifies ' +
+          'the Svix HMAC signature and timestamp on the raw body and answers 401 before writing anything.',
+      });
+    }
+
+    const queryIntegration = new HttpLambdaIntegration('QueryIntegration', this.queryFunction);
+    const authorizer = new HttpIamAuthorizer();
+    for (const routePath of ['/freshness', '/freshness/{collection_readable_id}']) {
+      this.api.addRoutes({
+        path: routePath,
+        methods: [apigwv2.HttpMethod.GET],
+        integration: queryIntegration,
+        authorizer,
+      });
+    }
+
+    this.webhookUrl = `${this.api.apiEndpoint}${WEBHOOK_PATH}`;
+  }
+
+  /** How cdk-nag names the table in a finding id: its CloudFormation logical id. */
+  private tableLogicalRef(table: dynamodb.ITable): string {
+    const resource = table.node.defaultChild;
+    return resource instanceof CfnElement ? Stack.of(table).getLogicalId(resource) : table.node.id;
+  }
+}

@@ -1,0 +1,406 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { ConfigError, parseConfig, runtimeSettings } from '../lambda/core/config';
+import { ENV, GSI1, GSI2, KEY, TTL_ATTRIBUTE } from '../lambda/core/table-schema';
+import { STACK_OUTPUTS, SyncEventsStack } from '../lib/sync-events-stack';
+
+const repoRoot = path.join(__dirname, '..');
+
+// A config of the test's own, so the assertions do not move when config/default.json is edited.
+const config = parseConfig({
+  retentionDays: 90,
+  freshness: [{ collection: 'engineering-*', sourceType: 'github', maxAge: '6h' }],
+});
+
+interface Statement {
+  Action: string | string[];
+  Effect: string;
+  Resource: unknown;
+}
+
+// One synth per file: esbuild bundles both functions on every synth, which is the slow part.
+let outdir: string;
+let stack: SyncEventsStack;
+let template: Template;
+let synthError: unknown;
+let ids: {
+  table: string;
+  secret: string;
+  webhookFn: string;
+  queryFn: string;
+  webhookRole: string;
+  queryRole: string;
+};
+
+function logicalId(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** Every statement of the inline policies attached to one role. */
+function statementsOf(roleId: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+  });
+  return Object.values(policies).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
+}
+
+const actionsOf = (statements: Statement[]): string[] =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const tableArn = () => ({ 'Fn::GetAtt': [ids.table, 'Arn'] });
+
+beforeAll(() => {
+  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-stack-'));
+  const app = new App({ outdir });
+  stack = new SyncEventsStack(app, 'TestStack', { config });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // cdk-nag 3 runs as a policy validation plugin: synth throws when it reports an unacknowledged error,
+  // after the templates and validation-report.json are written, so the template is read from disk.
+  try {
+    app.synth();
+  } catch (error) {
+    synthError = error;
+  }
+  template = Template.fromJSON(
+    JSON.parse(fs.readFileSync(path.join(outdir, `${stack.artifactId}.template.json`), 'utf8')) as Record<
+      string,
+      unknown
+    >,
+  );
+  ids = {
+    table: logicalId(stack.syncTable.table),
+    secret: logicalId(stack.ingress.secret),
+    webhookFn: logicalId(stack.ingress.webhookFunction),
+    queryFn: logicalId(stack.ingress.queryFunction),
+    webhookRole: logicalId(stack.ingress.webhookFunction.role!),
+    queryRole: logicalId(stack.ingress.queryFunction.role!),
+  };
+});
+
+afterAll(() => {
+  fs.rmSync(outdir, { recursive: true, force: true });
+});
+
+describe('cdk-nag (AwsSolutions)', () => {
+  test('synthesis reports no unacknowledged finding', () => {
+    const reportFile = path.join(outdir, 'validation-report.json');
+    const report = fs.existsSync(reportFile)
+      ? (JSON.parse(fs.readFileSync(reportFile, 'utf8')) as {
+          pluginReports: {
+            violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+          }[];
+        })
+      : { pluginReports: [] };
+    const violations = report.pluginReports.flatMap((r) =>
+      r.violations.map(
+        (v) => `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
+      ),
+    );
+    expect(violations).toEqual([]);
+    expect(synthError).toBeUndefined();
+  });
+
+  test('the same plugin setup does fail synthesis on an unacknowledged finding', () => {
+    // Guards the test above against a plugin that silently checks nothing.
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-nag-')) });
+    new secretsmanager.Secret(new Stack(app, 'Probe'), 'Unrotated');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-SMG4/);
+    fs.rmSync(app.outdir, { recursive: true, force: true });
+  });
+});
+
+describe('stateful resources', () => {
+  test('logical ids of the table and the secret never change (a rename would replace them)', () => {
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual(['SyncTable731B149B']);
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toEqual([
+      'IngressSigningSecret542981BD',
+    ]);
+  });
+
+  test('table: key schema and GSIs from table-schema.ts, on-demand, PITR, TTL, encrypted, retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: KEY.pk, KeyType: 'HASH' },
+          { AttributeName: KEY.sk, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayEquals(
+          [KEY.pk, KEY.sk, GSI1.pk, GSI1.sk, GSI2.pk, GSI2.sk].map((name) => ({
+            AttributeName: name,
+            AttributeType: 'S',
+          })),
+        ),
+        GlobalSecondaryIndexes: Match.arrayEquals(
+          [GSI1, GSI2].map((gsi) => ({
+            IndexName: gsi.name,
+            KeySchema: [
+              { AttributeName: gsi.pk, KeyType: 'HASH' },
+              { AttributeName: gsi.sk, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          })),
+        ),
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TableName: Match.absent(),
+      },
+    });
+  });
+
+  test('signing secret: generated placeholder, retained, no hard-coded name', () => {
+    template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        // 32 letters and digits are also valid base64, so the placeholder decodes as a key and deliveries are
+        // rejected with 401 (retried by Svix) until the real whsec_ value is set.
+        GenerateSecretString: { PasswordLength: 32, ExcludePunctuation: true, IncludeSpace: false },
+        Name: Match.absent(),
+        SecretString: Match.absent(),
+      },
+    });
+  });
+});
+
+describe('functions', () => {
+  test('both share the SyncFunction defaults: Node 24, arm64, tracing, source maps, own log group', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions).sort()).toEqual([ids.queryFn, ids.webhookFn].sort());
+    for (const roleId of [ids.webhookRole, ids.queryRole]) {
+      const logGroup = new Capture();
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 256,
+        Timeout: 10,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: logGroup } },
+        Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+      expect(template.toJSON().Resources[logGroup.asString()]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 30 },
+        DeletionPolicy: 'Delete',
+      });
+    }
+  });
+
+  test('webhook function environment: table, secret ARN and the runtime settings as JSON', () => {
+    const settings = new Capture();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          NODE_OPTIONS: '--enable-source-maps',
+          [ENV.tableName]: { Ref: ids.table },
+          [ENV.secretArn]: { Ref: ids.secret },
+          [ENV.settings]: settings,
+        },
+      },
+      Description: Match.stringLikeRegexp('webhook'),
+    });
+    expect(JSON.parse(settings.asString())).toEqual(runtimeSettings(config));
+  });
+
+  test('query function environment: table and settings, no secret', () => {
+    const settings = new Capture();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          NODE_OPTIONS: '--enable-source-maps',
+          [ENV.tableName]: { Ref: ids.table },
+          [ENV.secretArn]: Match.absent(),
+          [ENV.settings]: settings,
+        },
+      },
+      Description: Match.stringLikeRegexp('freshness'),
+    });
+    expect(JSON.parse(settings.asString())).toEqual(runtimeSettings(config));
+  });
+
+  test('no AWS managed policy: log writes are granted on the function log group only', () => {
+    for (const fn of [stack.ingress.webhookFunction, stack.ingress.queryFunction]) {
+      const roleId = logicalId(fn.role!);
+      expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+      const logStatements = statementsOf(roleId).filter((s) =>
+        actionsOf([s]).some((a) => a.startsWith('logs:')),
+      );
+      expect(logStatements).toEqual([
+        {
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] },
+        },
+      ]);
+    }
+  });
+});
+
+describe('IAM: least privilege through grants', () => {
+  test('webhook role: PutItem/UpdateItem on the table and GetSecretValue on the secret, nothing else', () => {
+    const statements = statementsOf(ids.webhookRole);
+    expect(statements).toContainEqual({
+      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Effect: 'Allow',
+      Resource: [tableArn(), { 'Fn::Join': ['', [tableArn(), '/index/*']] }],
+    });
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: expect.arrayContaining(['secretsmanager:GetSecretValue']),
+        Resource: { Ref: ids.secret },
+      }),
+    );
+    const dynamoActions = actionsOf(statements).filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamoActions.sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+  });
+
+  test('query role: only DynamoDB read actions, no secret', () => {
+    const actions = actionsOf(statementsOf(ids.queryRole));
+    const dynamoActions = actions.filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamoActions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem']));
+    const readOnly =
+      /^dynamodb:(BatchGetItem|ConditionCheckItem|DescribeTable|GetItem|GetRecords|GetShardIterator|Query|Scan)$/;
+    expect(dynamoActions.filter((a) => !readOnly.test(a))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+  });
+
+  test('Resource "*" appears only for X-Ray, which has no resource-level permissions', () => {
+    for (const roleId of [ids.webhookRole, ids.queryRole]) {
+      const wildcard = statementsOf(roleId).filter((s) => JSON.stringify(s.Resource) === '"*"');
+      expect(actionsOf(wildcard).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  const integrationTarget = (routeKey: string): string => {
+    const target = new Capture();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: routeKey,
+      Target: { 'Fn::Join': ['', ['integrations/', { Ref: target }]] },
+    });
+    const integration = template.toJSON().Resources[target.asString()] as {
+      Properties: { IntegrationUri: { 'Fn::GetAtt': [string, string] }; IntegrationType: string };
+    };
+    expect(integration.Properties.IntegrationType).toBe('AWS_PROXY');
+    return integration.Properties.IntegrationUri['Fn::GetAtt'][0];
+  };
+
+  test('exactly the four routes of the contract', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey,
+    );
+    expect(routes.sort()).toEqual([
+      'GET /freshness',
+      'GET /freshness/{collection_readable_id}',
+      'HEAD /webhooks/airweave',
+      'POST /webhooks/airweave',
+    ]);
+  });
+
+  test.each(['POST /webhooks/airweave', 'HEAD /webhooks/airweave'])(
+    '%s: no API Gateway auth (Svix cannot sign AWS requests), served by the webhook function',
+    (routeKey) => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        AuthorizationType: 'NONE',
+      });
+      expect(integrationTarget(routeKey)).toBe(ids.webhookFn);
+    },
+  );
+
+  test.each(['GET /freshness', 'GET /freshness/{collection_readable_id}'])(
+    '%s: IAM-authorized, served by the query function',
+    (routeKey) => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        AuthorizationType: 'AWS_IAM',
+      });
+      expect(integrationTarget(routeKey)).toBe(ids.queryFn);
+    },
+  );
+
+  test('default stage: auto-deployed, throttled, JSON access logs to a retained-for-a-month log group', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    const destination = new Capture();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [destination, 'Arn'] },
+        Format: Match.serializedJson(
+          Match.objectLike({
+            requestId: '$context.requestId',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+          }),
+        ),
+      },
+    });
+    expect(template.toJSON().Resources[destination.asString()]).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: 30 },
+    });
+  });
+});
+
+describe('outputs the CLI reads', () => {
+  test('WebhookUrl, ApiUrl, TableName and SecretArn', () => {
+    const apiId = logicalId(stack.ingress.api);
+    expect(Object.values(STACK_OUTPUTS).sort()).toEqual(['ApiUrl', 'SecretArn', 'TableName', 'WebhookUrl']);
+    template.hasOutput('WebhookUrl', {
+      Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, '/webhooks/airweave']] },
+    });
+    template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
+    template.hasOutput('TableName', { Value: { Ref: ids.table } });
+    template.hasOutput('SecretArn', { Value: { Ref: ids.secret } });
+  });
+});
+
+describe('config', () => {
+  test('a bad duration is a ConfigError naming the field', () => {
+    const bad = { freshness: [{ collection: '*', maxAge: '6x' }] };
+    expect(() => parseConfig(bad)).toThrow(ConfigError);
+    expect(() => parseConfig(bad)).toThrow(/freshness\[0\]\.maxAge/);
+  });
+
+  test('config/default.json parses', () => {
+    const document: unknown = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'config', 'default.json'), 'utf8'),
+    );
+    expect(parseConfig(document, 'config/default.json').retentionDays).toBeGreaterThan(0);
+  });
+
+  test('bin/app.ts prints the ConfigError and exits 1 on a bad config file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-config-'));
+    const file = path.join(dir, 'bad.json');
+    fs.writeFileSync(file, JSON.stringify({ freshness: [{ collection: '*', maxAge: '6x' }] }));
+    const tsx = path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const run = spawnSync(process.execPath, [tsx, path.join(repoRoot, 'bin', 'app.ts')], {
+      env: { ...process.env, SYNC_EVENTS_CONFIG: file, CDK_OUTDIR: dir },
+      encoding: 'utf8',
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/freshness\[0\]\.maxAge/);
+    expect(run.stderr).not.toMatch(/\n\s+at /); // a message for the user, not a stack trace
+  });
+});
