@@ -1,5 +1,6 @@
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -472,6 +473,31 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
       ExpressionAttributeNames: { '#pk': GSI1.pk },
       ExpressionAttributeValues: { ':pk': 'QUARANTINE' },
     });
+  }
+
+  /** One pipeline's gate and its runs, newest first (access pattern 5). */
+  async pipeline(
+    name: string,
+  ): Promise<{ gate: Record<string, unknown> | undefined; runs: Record<string, unknown>[] }> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.pipelineGate(name).pk },
+      ScanIndexForward: false,
+    });
+    return {
+      gate: items.find((i) => i.sk === 'GATE'),
+      runs: items.filter((i) => String(i.sk).startsWith('RUN#')),
+    };
+  }
+
+  /** Removes a quarantined delivery once a replay has recorded it. */
+  async resolveQuarantine(deliveryId: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.quarantine(deliveryId, '').pk, sk: 'QUARANTINE' },
+      }),
+    );
   }
 
   private async queryPage(

@@ -1,7 +1,7 @@
 import { PayloadTooLargeError, SignatureError } from './errors';
-import { classifyPayload } from './events';
+import { classifyPayload, type SyncEvent } from './events';
 import { alertFailureOnce, type FailureAlertDeps } from './failure-alert';
-import type { EventRecorder, Notifier, SigningKeys } from './ports';
+import type { Delivery, EventRecorder, Notifier, SigningKeys } from './ports';
 import { type Headers, header, verifyDelivery } from './signature';
 import { fromDate } from './timestamp';
 
@@ -10,47 +10,68 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 export type IngestResult = 'processed' | 'duplicate' | 'ignored' | 'quarantined';
 
-export interface IngestDeps extends FailureAlertDeps {
+export interface ProcessDeps extends FailureAlertDeps {
   readonly recorder: EventRecorder;
-  readonly keys: SigningKeys;
   readonly notifier: Notifier;
   readonly now: () => Date;
 }
 
+export interface IngestDeps extends ProcessDeps {
+  readonly keys: SigningKeys;
+}
+
 export interface IngestOutcome {
   readonly result: IngestResult;
-  /** The delivery's svix-id and, for lifecycle events, the event: for logs and side effects. */
+  /** The delivery's svix-id. */
   readonly deliveryId: string;
+  /** The normalized event, for lifecycle deliveries: logs and metrics use its keys. */
+  readonly event?: SyncEvent;
+  /** Why a delivery was quarantined. */
+  readonly reason?: string;
 }
 
 /**
- * The webhook use case: verify, classify, record. It answers only after every write settled, so a
- * response the sender sees as success means everything is stored; any failed write throws (mapped to a
- * 5xx), and because each write is idempotent the sender's retry completes the work without doubling it.
+ * The webhook use case: verify, then process. It answers only after every write and side effect
+ * settled, so a response the sender sees as success means everything is stored and sent; any failure
+ * throws (mapped to a 5xx), and because each step is idempotent the sender's retry completes the work
+ * without doubling it.
  */
 export async function ingest(deps: IngestDeps, headers: Headers, body: Buffer): Promise<IngestOutcome> {
   if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(`body is over ${MAX_BODY_BYTES} bytes`);
   const now = deps.now();
-  const delivery = await verify(deps.keys, headers, body, Math.floor(now.getTime() / 1000));
-  const received = { id: delivery.id, receivedAt: fromDate(now) };
+  const verified = await verify(deps.keys, headers, body, Math.floor(now.getTime() / 1000));
+  return processDelivery(
+    deps,
+    { id: verified.id, receivedAt: fromDate(now) },
+    body,
+    signatureHeaders(headers),
+    now,
+  );
+}
 
+/**
+ * Classifies and records a verified delivery, then runs its side effects. Also the path of `replay`,
+ * which re-processes quarantined deliveries that were verified when they arrived.
+ */
+export async function processDelivery(
+  deps: ProcessDeps,
+  delivery: Delivery,
+  body: Buffer,
+  headers: Readonly<Record<string, string>>,
+  now: Date,
+): Promise<IngestOutcome> {
   const classified = classifyPayload(body.toString('utf8'));
   switch (classified.kind) {
     case 'ignored':
-      await deps.recorder.recordIgnored(received, classified.eventType);
+      await deps.recorder.recordIgnored(delivery, classified.eventType);
       return { result: 'ignored', deliveryId: delivery.id };
     case 'unparseable':
-      await deps.recorder.quarantine({
-        ...received,
-        reason: classified.reason,
-        body,
-        headers: signatureHeaders(headers),
-      });
-      return { result: 'quarantined', deliveryId: delivery.id };
+      await deps.recorder.quarantine({ ...delivery, reason: classified.reason, body, headers });
+      return { result: 'quarantined', deliveryId: delivery.id, reason: classified.reason };
     case 'lifecycle': {
       const { event } = classified;
       const [audit, job, freshness] = await Promise.allSettled([
-        deps.recorder.putAuditEvent(event, received),
+        deps.recorder.putAuditEvent(event, delivery),
         deps.recorder.advanceJob(event),
         deps.recorder.advanceFreshness(event),
       ]);
@@ -65,7 +86,7 @@ export async function ingest(deps: IngestDeps, headers: Headers, body: Buffer): 
         ]),
       );
       const isNew = (audit as PromiseFulfilledResult<boolean>).value;
-      return { result: isNew ? 'processed' : 'duplicate', deliveryId: delivery.id };
+      return { result: isNew ? 'processed' : 'duplicate', deliveryId: delivery.id, event };
     }
   }
 }

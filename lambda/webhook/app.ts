@@ -18,7 +18,17 @@ export function makeWebhookHandler(deps: WebhookDeps): HttpHandler {
     if (verb !== 'POST') return json(405, { error: `${verb} is not allowed; use POST` });
     try {
       const outcome = await ingest(deps, event.headers ?? {}, rawBody(event));
-      deps.log.info('delivery accepted', { svix_id: outcome.deliveryId, result: outcome.result });
+      deps.log.info('delivery accepted', {
+        svix_id: outcome.deliveryId,
+        result: outcome.result,
+        ...(outcome.event && {
+          sync_job_id: outcome.event.sync_job_id,
+          event_type: outcome.event.event_type,
+          collection: outcome.event.collection_readable_id,
+          source_type: outcome.event.source_type,
+        }),
+        ...(outcome.reason && { reason: outcome.reason }),
+      });
       return json(outcome.result === 'quarantined' ? 202 : 200, { result: outcome.result });
     } catch (error) {
       if (error instanceof SignatureError) deps.log.warn('delivery rejected', { reason: error.message });

@@ -1,0 +1,89 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import path from 'node:path';
+import { SnsNotifier } from '../../lambda/adapters/sns-notifier';
+import { classifyPayload } from '../../lambda/core/events';
+import { processDelivery } from '../../lambda/core/ingest';
+import type { Notifier } from '../../lambda/core/ports';
+import { LOCAL } from '../../local/defaults';
+import { LocalNotifier } from '../../local/local-notifier';
+import { CliError } from '../errors';
+import { paint, status, table, truncate } from '../format';
+import type { Target } from '../target';
+
+type Print = (line: string) => void;
+
+function notifierFor(target: Target, print: Print): Notifier {
+  if (target.kind === 'local')
+    return new LocalNotifier(path.join(target.dataDir, LOCAL.notificationsFile), () => {});
+  const events = target.outputs.EventsTopicArn;
+  const alerts = target.outputs.AlertTopicArns;
+  if (!events || !alerts)
+    throw new CliError(`${target.name} has no EventsTopicArn / AlertTopicArns outputs: redeploy it`);
+  print(paint(`publishing to ${events}`, 'gray'));
+  return new SnsNotifier(new SNSClient({}), events, JSON.parse(alerts) as Record<string, string>);
+}
+
+/**
+ * Re-processes quarantined deliveries: each was verified when it arrived, so it goes straight to the
+ * same processing as a live delivery (records, events topic, alerts). A delivery that is now recorded
+ * leaves the quarantine; one that still cannot be parsed stays, with its reason.
+ */
+export async function replay(
+  target: Target,
+  options: { dryRun?: boolean; json?: boolean },
+  print: Print,
+): Promise<number> {
+  const items = await target.store.quarantined();
+  const notifier = options.dryRun ? undefined : notifierFor(target, print);
+  const report: Array<{ svix_id: string; received_at: string; result: string; reason?: string }> = [];
+  for (const item of items) {
+    const id = String(item.svix_id);
+    const body = Buffer.from(item.body as Uint8Array);
+    if (!notifier) {
+      const classified = classifyPayload(body.toString('utf8'));
+      const result =
+        classified.kind === 'lifecycle'
+          ? 'would process'
+          : classified.kind === 'ignored'
+            ? 'would ignore'
+            : 'quarantined';
+      report.push({
+        svix_id: id,
+        received_at: String(item.received_at),
+        result,
+        ...(classified.kind === 'unparseable' && { reason: classified.reason }),
+      });
+      continue;
+    }
+    const outcome = await processDelivery(
+      {
+        recorder: target.store,
+        ledger: target.store,
+        notifier,
+        routes: target.config.alerts,
+        rules: target.config.freshness,
+        now: () => new Date(),
+      },
+      { id, receivedAt: String(item.received_at) },
+      body,
+      (item.headers ?? {}) as Record<string, string>,
+      new Date(),
+    );
+    if (outcome.result !== 'quarantined') await target.store.resolveQuarantine(id);
+    report.push({
+      svix_id: id,
+      received_at: String(item.received_at),
+      result: outcome.result,
+      ...(outcome.reason && { reason: outcome.reason }),
+    });
+  }
+  if (options.json) return (print(JSON.stringify({ replayed: report })), 0);
+  if (report.length === 0) return (print(`No quarantined deliveries in ${target.name}.`), 0);
+  print(
+    table(
+      ['SVIX-ID', 'RECEIVED', 'RESULT', 'REASON'],
+      report.map((r) => [r.svix_id, r.received_at, status(r.result), truncate(r.reason, 80)]),
+    ),
+  );
+  return 0;
+}

@@ -1,0 +1,132 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DynamoSyncStore } from '../lambda/adapters/dynamo-store';
+import { type AppConfig, ConfigError, parseConfig } from '../lambda/core/config';
+import { splitSecrets } from '../lambda/core/signature';
+import { DEFAULT_CONFIG_PATH, LOCAL } from '../local/defaults';
+import { localDynamoClient } from '../local/engine';
+import { CliError, explain, UsageError } from './errors';
+
+export interface TargetOptions {
+  readonly local?: boolean;
+  readonly stack?: string;
+  readonly endpoint?: string;
+  readonly config?: string;
+}
+
+/** Where a command works: the local stack's engine, or a deployed stack's table (found by its outputs). */
+export interface Target {
+  readonly kind: 'local' | 'stack';
+  /** For messages: "the local stack (http://127.0.0.1:8000)" or "stack AirweaveSyncEvents". */
+  readonly name: string;
+  readonly store: DynamoSyncStore;
+  readonly webhookUrl: string;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly dataDir: string;
+  readonly config: AppConfig;
+  close(): void;
+}
+
+export const dataDir = () => path.resolve(process.env.SYNC_EVENTS_DATA || LOCAL.dataDir);
+
+function envPort(name: string, fallback: number): number {
+  const value = Number(process.env[name] || fallback);
+  if (!Number.isInteger(value) || value <= 0) throw new UsageError(`${name} must be a port number`);
+  return value;
+}
+
+export function localWebhookUrl(): string {
+  return `http://${LOCAL.host}:${envPort('PORT', LOCAL.port)}/webhooks/airweave`;
+}
+
+/** The app config: freshness SLAs and alert routing decide statuses. */
+export function loadConfig(file?: string): AppConfig {
+  const configPath = path.resolve(file || process.env.SYNC_EVENTS_CONFIG || DEFAULT_CONFIG_PATH);
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (error) {
+    throw new CliError(`cannot read the config ${configPath}: ${(error as Error).message}`);
+  }
+  try {
+    return parseConfig(document, configPath);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+export async function stackOutputs(stackName: string): Promise<Record<string, string>> {
+  const cloudformation = new CloudFormationClient({});
+  try {
+    const out = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = out.Stacks?.[0];
+    if (!stack) throw new CliError(`stack ${stackName} not found`);
+    return Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  } catch (error) {
+    if ((error as Error).name === 'ValidationError')
+      throw new CliError(
+        `stack ${stackName} not found in region ${await cloudformation.config.region()}: deploy it (npm run deploy) or set AWS_REGION`,
+      );
+    throw explain(error, `reading stack ${stackName}`);
+  } finally {
+    cloudformation.destroy();
+  }
+}
+
+export async function resolveTarget(options: TargetOptions): Promise<Target> {
+  if (options.local && options.stack) throw new UsageError('use either --local or --stack NAME, not both');
+  if (!options.local && !options.stack) throw new UsageError('say where to look: --local or --stack NAME');
+  const config = loadConfig(options.config);
+  if (options.local) {
+    const endpoint =
+      options.endpoint ?? `http://${LOCAL.host}:${envPort('DYNAMODB_PORT', LOCAL.dynamodbPort)}`;
+    // One attempt: a stopped local stack should say so at once, not after the SDK's retries.
+    const client = localDynamoClient(endpoint, 1);
+    return {
+      kind: 'local',
+      name: `the local stack (${endpoint})`,
+      store: new DynamoSyncStore(client, { tableName: LOCAL.tableName, retentionDays: config.retentionDays }),
+      webhookUrl: localWebhookUrl(),
+      outputs: {},
+      dataDir: dataDir(),
+      config,
+      close: () => client.destroy(),
+    };
+  }
+  const stack = options.stack as string;
+  const outputs = await stackOutputs(stack);
+  const tableName = outputs.TableName;
+  if (!tableName)
+    throw new CliError(`stack ${stack} has no TableName output: is it an airweave-sync-events stack?`);
+  const client = new DynamoDBClient({});
+  return {
+    kind: 'stack',
+    name: `stack ${stack}`,
+    store: new DynamoSyncStore(client, { tableName, retentionDays: config.retentionDays }),
+    webhookUrl: outputs.WebhookUrl ?? '',
+    outputs,
+    dataDir: dataDir(),
+    config,
+    close: () => client.destroy(),
+  };
+}
+
+/** The signing secret for `send`: --secret, else AIRWEAVE_WEBHOOK_SECRET, else the local stack's own. */
+export function signingSecret(explicit: string | undefined, local: boolean): string {
+  const candidates = [explicit, splitSecrets(process.env.AIRWEAVE_WEBHOOK_SECRET ?? '')[0]];
+  if (local) {
+    const file = path.join(dataDir(), LOCAL.secretFile);
+    if (existsSync(file)) candidates.push(splitSecrets(readFileSync(file, 'utf8'))[0]);
+  }
+  const secret = candidates.find((c) => c !== undefined && c !== '');
+  if (!secret)
+    throw new CliError(
+      local
+        ? 'no signing secret: start the local stack once (npm start) or pass --secret / AIRWEAVE_WEBHOOK_SECRET'
+        : 'no signing secret: pass --secret or set AIRWEAVE_WEBHOOK_SECRET',
+    );
+  return secret;
+}

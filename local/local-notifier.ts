@@ -1,0 +1,41 @@
+import { appendFile } from 'node:fs/promises';
+import type { Alert } from '../lambda/core/alerts';
+import type { SyncEvent } from '../lambda/core/events';
+import type { Notifier } from '../lambda/core/ports';
+import { eventAttributes } from '../lambda/adapters/sns-notifier';
+
+/**
+ * Local mode's stand-in for the SNS topics: each message goes to the console and, as one JSON line, to a
+ * file, so what a subscriber would have received can be read back (`notifications.jsonl`).
+ */
+export class LocalNotifier implements Notifier {
+  constructor(
+    private readonly file: string,
+    private readonly print: (line: string) => void = console.log,
+  ) {}
+
+  async publishEvent(event: SyncEvent): Promise<void> {
+    const attributes = Object.fromEntries(
+      Object.entries(eventAttributes(event)).map(([k, v]) => [k, v.StringValue]),
+    );
+    await this.write({ channel: 'events', attributes, message: event });
+    this.print(
+      `event  ${event.event_type.padEnd(16)} ${event.collection_readable_id} / ${event.source_type} job ${event.sync_job_id}`,
+    );
+  }
+
+  async publishAlert(team: string, alert: Alert): Promise<void> {
+    await this.write({
+      channel: 'alert',
+      team,
+      subject: alert.subject,
+      kind: alert.kind,
+      message: alert.body,
+    });
+    this.print(`ALERT  [${team}] ${alert.subject}`);
+  }
+
+  private write(record: Record<string, unknown>): Promise<void> {
+    return appendFile(this.file, `${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`);
+  }
+}

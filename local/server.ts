@@ -1,0 +1,112 @@
+/**
+ * `npm start`: the local stack. Like `bin/app.ts` for the CDK app, this is the one place local mode reads
+ * the environment and files; it builds the options and hands them to `startLocalStack`.
+ *
+ *   SYNC_EVENTS_CONFIG        app config path (default: config/default.json)
+ *   AIRWEAVE_WEBHOOK_SECRET   signing secret(s), comma-separated (default: generated, kept in the data folder)
+ *   SYNC_EVENTS_DATA          data folder (default: .sync-events/ in the working directory)
+ *   PORT, DYNAMODB_PORT       loopback ports (default: 3000, 8000)
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, parseConfig } from '../lambda/core/config';
+import { splitSecrets } from '../lambda/core/signature';
+import { DEFAULT_CONFIG_PATH, LOCAL } from './defaults';
+import { startLocalStack } from './stack';
+
+function port(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535)
+    fail(`${name} must be a port number, got "${text}"`);
+  return value;
+}
+
+function fail(message: string): never {
+  console.error(`sync-events: ${message}`);
+  process.exit(1);
+}
+
+function loadConfig(file: string) {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    fail(`cannot read the config ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseConfig(document, file);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+}
+
+/** The secret from the environment, else the one generated on an earlier start, else a new one. */
+function loadSecrets(dataDir: string): { secrets: string[]; origin: string } {
+  const fromEnv = splitSecrets(process.env.AIRWEAVE_WEBHOOK_SECRET ?? '');
+  if (fromEnv.length > 0) return { secrets: fromEnv, origin: 'from AIRWEAVE_WEBHOOK_SECRET' };
+  const file = path.join(dataDir, LOCAL.secretFile);
+  if (existsSync(file))
+    return { secrets: splitSecrets(readFileSync(file, 'utf8')), origin: `kept in ${file}` };
+  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return { secrets: [secret], origin: `generated, kept in ${file}` };
+}
+
+async function main(): Promise<void> {
+  const configPath = path.resolve(process.env.SYNC_EVENTS_CONFIG || DEFAULT_CONFIG_PATH);
+  const config = loadConfig(configPath);
+  const dataDir = path.resolve(process.env.SYNC_EVENTS_DATA || LOCAL.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const { secrets, origin } = loadSecrets(dataDir);
+
+  let stack;
+  try {
+    stack = await startLocalStack({
+      config,
+      secrets,
+      dataDir,
+      port: port('PORT', LOCAL.port),
+      dynamodbPort: port('DYNAMODB_PORT', LOCAL.dynamodbPort),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      fail(`a port is already in use (${(error as Error).message}); set PORT or DYNAMODB_PORT`);
+    throw error;
+  }
+
+  const sendCommand = `npx sync-events send --local --type sync.completed --collection engineering-context-ab123 --source-type github`;
+  console.log(
+    [
+      'airweave-sync-events: local stack running',
+      `  webhook    POST ${stack.url}/webhooks/airweave`,
+      `  freshness  GET  ${stack.url}/freshness`,
+      `  dynamodb   ${stack.dynamodbEndpoint}  table ${stack.tableName}  data ${dataDir}`,
+      `  config     ${configPath}`,
+      `  secret     ${secrets[0]}  (${origin})`,
+      '',
+      'Send a signed test event, then look at freshness:',
+      `  ${sendCommand}${stack.url.endsWith(`:${LOCAL.port}`) ? '' : ` --url ${stack.url}/webhooks/airweave`}`,
+      `  npx sync-events freshness --local${stack.dynamodbEndpoint.endsWith(`:${LOCAL.dynamodbPort}`) ? '' : ` --endpoint ${stack.dynamodbEndpoint}`}`,
+      '',
+      'Ctrl-C stops; the data stays for the next start.',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => fail((error as Error).stack ?? String(error)));

@@ -1,0 +1,122 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { DynamoSyncStore } from '../lambda/adapters/dynamo-store';
+import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
+import { type AppConfig, runtimeSettings } from '../lambda/core/config';
+import { parseDuration } from '../lambda/core/duration';
+import type { Log } from '../lambda/core/ports';
+import { runWatchdog } from '../lambda/core/watchdog';
+import { makeQueryHandler } from '../lambda/query/app';
+import { makeWebhookHandler } from '../lambda/webhook/app';
+import { LOCAL } from './defaults';
+import { ensureTable, localDynamoClient, startEngine } from './engine';
+import { httpListener } from './http';
+import { LocalNotifier } from './local-notifier';
+
+export interface LocalStackOptions {
+  readonly config: AppConfig;
+  readonly secrets: readonly string[];
+  readonly dataDir: string;
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly dynamodbPort?: number;
+  readonly print?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly dynamodbEndpoint: string;
+  readonly tableName: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole stack on one machine: the embedded engine persisted under the data folder, the same
+ * handlers as the Lambda functions behind a local HTTP server, notifications to the console and a file,
+ * and the watchdog on a timer. Nothing here reads the environment: `server.ts` does.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const host = options.host ?? LOCAL.host;
+  const print = options.print ?? console.log;
+  const settings = runtimeSettings(options.config);
+  const engine = await startEngine({
+    dataDir: path.join(options.dataDir, 'dynamodb'),
+    host,
+    port: options.dynamodbPort ?? LOCAL.dynamodbPort,
+  });
+  const client = localDynamoClient(engine.endpoint);
+  await ensureTable(client, LOCAL.tableName);
+
+  const store = new DynamoSyncStore(client, {
+    tableName: LOCAL.tableName,
+    retentionDays: settings.retentionDays,
+  });
+  const notifier = new LocalNotifier(path.join(options.dataDir, LOCAL.notificationsFile), print);
+  const log = printLog(print);
+  const now = () => new Date();
+  const webhook = makeWebhookHandler({
+    recorder: store,
+    ledger: store,
+    notifier,
+    keys: new StaticSigningKeys(options.secrets),
+    routes: settings.alerts,
+    rules: settings.freshness,
+    now,
+    log,
+  });
+  const query = makeQueryHandler({ freshness: store, rules: settings.freshness, now, log });
+
+  const server: Server = createServer(
+    httpListener([
+      { matches: (p) => p === '/webhooks/airweave', handler: webhook },
+      { matches: (p) => p === '/freshness' || p.startsWith('/freshness/'), handler: query },
+    ]),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? LOCAL.port, host, () => resolve());
+  });
+
+  const everyMs = (parseDuration(settings.watchdog.every) as number) * 1000;
+  const watchdog = setInterval(() => {
+    runWatchdog({
+      freshness: store,
+      ledger: store,
+      notifier,
+      routes: settings.alerts,
+      rules: settings.freshness,
+      stuckAfterSeconds: parseDuration(settings.watchdog.stuckAfter) as number,
+      now,
+      log,
+    }).catch((error: unknown) => print(`watchdog: ${(error as Error).message}`));
+  }, everyMs);
+  watchdog.unref();
+
+  return {
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    dynamodbEndpoint: engine.endpoint,
+    tableName: LOCAL.tableName,
+    async stop() {
+      clearInterval(watchdog);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      client.destroy();
+      await engine.stop();
+    },
+  };
+}
+
+/** Request logs for a person at a terminal: one short line per delivery, problems in full. */
+function printLog(print: (line: string) => void): Log {
+  const line =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      const details = Object.entries(fields)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ');
+      print(`${level.padEnd(6)} ${message}${details ? `  ${details}` : ''}`);
+    };
+  return { info: line('info'), warn: line('warn'), error: line('error') };
+}
