@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -7,10 +7,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { RuntimeSettings } from '../lambda/core/config';
 import { ENV } from '../lambda/core/table-schema';
+import type { AlertTopics } from './alert-topics';
 import { SyncFunction } from './sync-function';
+import { indexWildcardFinding } from './sync-table';
 
 /** The webhook path Airweave's Svix endpoint is pointed at; DESIGN.md section 6 keeps it stable. */
 export const WEBHOOK_PATH = '/webhooks/airweave';
@@ -20,6 +23,10 @@ export interface WebhookIngressProps {
   readonly table: dynamodb.ITable;
   /** The runtime part of the app config, handed to both functions as one JSON environment variable. */
   readonly settings: RuntimeSettings;
+  /** The webhook publishes every lifecycle event here. */
+  readonly eventsTopic: sns.ITopic;
+  /** The webhook publishes `sync.failed` alerts on the topics of the teams whose route matches. */
+  readonly alertTopics: AlertTopics;
   /**
    * Steady-state request rate limit of the API, per second. Sync events arrive a few a minute; the limit
    * caps what a flood of forged requests can cost before the signature check rejects them.
@@ -41,8 +48,9 @@ export interface WebhookIngressProps {
 /**
  * The HTTP front door: `POST`/`HEAD /webhooks/airweave` for Svix (no API Gateway auth, the Lambda verifies
  * the Svix HMAC signature on the raw body) and the IAM-authorized `GET /freshness` read API, each backed by
- * its own function so the public route's role can write but never read, and the read route's role can read
- * but never write.
+ * its own function so the public route's role can write and get single items but never query or delete,
+ * and the read route's role can read but never write. The webhook also publishes on the events topic and
+ * the alert topics.
  */
 export class WebhookIngress extends Construct {
   public readonly api: apigwv2.HttpApi;
@@ -83,12 +91,17 @@ export class WebhookIngress extends Construct {
         [ENV.tableName]: props.table.tableName,
         [ENV.secretArn]: this.secret.secretArn,
         [ENV.settings]: settings,
+        [ENV.eventsTopicArn]: props.eventsTopic.topicArn,
+        [ENV.alertTopicArns]: props.alertTopics.topicArnsJson(),
       },
     });
-    // The webhook only does conditional PutItem/UpdateItem and never reads; without DeleteItem and
-    // BatchWriteItem the public-facing function cannot erase the audit record it appends to.
-    props.table.grant(this.webhookFunction, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    // The webhook does conditional PutItem/UpdateItem, and one consistent GetItem of a source's freshness
+    // for an alert body; without DeleteItem and BatchWriteItem the public-facing function cannot erase the
+    // audit record it appends to, and without Query or Scan it cannot list the table.
+    props.table.grant(this.webhookFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.secret.grantRead(this.webhookFunction);
+    props.eventsTopic.grantPublish(this.webhookFunction);
+    props.alertTopics.grantPublish(this.webhookFunction);
 
     this.queryFunction = new SyncFunction(this, 'QueryFunction', {
       entry: path.join(lambdaDir, 'query', 'handler.ts'),
@@ -101,21 +114,19 @@ export class WebhookIngress extends Construct {
     });
     props.table.grantReadData(this.queryFunction);
 
-    for (const fn of [this.webhookFunction, this.queryFunction]) {
-      Validations.of(fn.role!).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
-          'permissions, so Lambda active tracing needs Resource "*".',
-      });
-    }
     Validations.of(this.webhookFunction.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.tableLogicalRef(props.table)}.Arn>/index/*]`,
+      id: indexWildcardFinding(props.table),
       reason:
-        'Table grants always name the table indexes too; PutItem and UpdateItem have no effect on an index.',
+        'Table grants always name the table indexes too; GetItem, PutItem and UpdateItem have no effect on an index.',
+    });
+    Validations.of(this.webhookFunction.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        'Publishing to a KMS-encrypted SNS topic needs GenerateDataKey (the SNS grant names the action family); ' +
+        'it is granted on the topics key only.',
     });
     Validations.of(this.queryFunction.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.tableLogicalRef(props.table)}.Arn>/index/*]`,
+      id: indexWildcardFinding(props.table),
       reason: 'The read API queries both GSIs of the sync table (freshness of every source, source history).',
     });
 
@@ -178,11 +189,5 @@ export class WebhookIngress extends Construct {
     }
 
     this.webhookUrl = `${this.api.apiEndpoint}${WEBHOOK_PATH}`;
-  }
-
-  /** How cdk-nag names the table in a finding id: its CloudFormation logical id. */
-  private tableLogicalRef(table: dynamodb.ITable): string {
-    const resource = table.node.defaultChild;
-    return resource instanceof CfnElement ? Stack.of(table).getLogicalId(resource) : table.node.id;
   }
 }

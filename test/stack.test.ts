@@ -37,6 +37,7 @@ let ids: {
   queryFn: string;
   webhookRole: string;
   queryRole: string;
+  watchdogRole: string;
 };
 
 function logicalId(construct: IConstruct): string {
@@ -84,6 +85,7 @@ beforeAll(() => {
     queryFn: logicalId(stack.ingress.queryFunction),
     webhookRole: logicalId(stack.ingress.webhookFunction.role!),
     queryRole: logicalId(stack.ingress.queryFunction.role!),
+    watchdogRole: logicalId(stack.watchdog.function.role!),
   };
 });
 
@@ -179,10 +181,16 @@ describe('stateful resources', () => {
 });
 
 describe('functions', () => {
-  test('both share the SyncFunction defaults: Node 24, arm64, tracing, source maps, own log group', () => {
+  test('all share the SyncFunction defaults: Node 24, arm64, tracing, source maps, own log group', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions).sort()).toEqual([ids.queryFn, ids.webhookFn].sort());
-    for (const roleId of [ids.webhookRole, ids.queryRole]) {
+    expect(Object.keys(functions).sort()).toEqual(
+      [ids.queryFn, ids.webhookFn, logicalId(stack.watchdog.function)].sort(),
+    );
+    for (const [roleId, timeout] of [
+      [ids.webhookRole, 10],
+      [ids.queryRole, 10],
+      [ids.watchdogRole, 60],
+    ] as const) {
       const logGroup = new Capture();
       template.hasResourceProperties('AWS::Lambda::Function', {
         Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
@@ -190,7 +198,7 @@ describe('functions', () => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 256,
-        Timeout: 10,
+        Timeout: timeout,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: logGroup } },
         Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
@@ -203,7 +211,7 @@ describe('functions', () => {
     }
   });
 
-  test('webhook function environment: table, secret ARN and the runtime settings as JSON', () => {
+  test('webhook function environment: table, secret ARN, topics and the runtime settings as JSON', () => {
     const settings = new Capture();
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -212,6 +220,8 @@ describe('functions', () => {
           [ENV.tableName]: { Ref: ids.table },
           [ENV.secretArn]: { Ref: ids.secret },
           [ENV.settings]: settings,
+          [ENV.eventsTopicArn]: { Ref: logicalId(stack.eventsTopic.topic) },
+          [ENV.alertTopicArns]: Match.anyValue(),
         },
       },
       Description: Match.stringLikeRegexp('webhook'),
@@ -236,7 +246,7 @@ describe('functions', () => {
   });
 
   test('no AWS managed policy: log writes are granted on the function log group only', () => {
-    for (const fn of [stack.ingress.webhookFunction, stack.ingress.queryFunction]) {
+    for (const fn of [stack.ingress.webhookFunction, stack.ingress.queryFunction, stack.watchdog.function]) {
       const roleId = logicalId(fn.role!);
       expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
       const logStatements = statementsOf(roleId).filter((s) =>
@@ -254,10 +264,10 @@ describe('functions', () => {
 });
 
 describe('IAM: least privilege through grants', () => {
-  test('webhook role: PutItem/UpdateItem on the table and GetSecretValue on the secret, nothing else', () => {
+  test('webhook role: GetItem/PutItem/UpdateItem on the table and GetSecretValue on the secret', () => {
     const statements = statementsOf(ids.webhookRole);
     expect(statements).toContainEqual({
-      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       Effect: 'Allow',
       Resource: [tableArn(), { 'Fn::Join': ['', [tableArn(), '/index/*']] }],
     });
@@ -268,7 +278,8 @@ describe('IAM: least privilege through grants', () => {
       }),
     );
     const dynamoActions = actionsOf(statements).filter((a) => a.startsWith('dynamodb:'));
-    expect(dynamoActions.sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // No Query, Scan, DeleteItem or BatchWriteItem: the public function can neither list nor erase the record.
+    expect(dynamoActions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
   });
 
   test('query role: only DynamoDB read actions, no secret', () => {
@@ -282,7 +293,7 @@ describe('IAM: least privilege through grants', () => {
   });
 
   test('Resource "*" appears only for X-Ray, which has no resource-level permissions', () => {
-    for (const roleId of [ids.webhookRole, ids.queryRole]) {
+    for (const roleId of [ids.webhookRole, ids.queryRole, ids.watchdogRole]) {
       const wildcard = statementsOf(roleId).filter((s) => JSON.stringify(s.Resource) === '"*"');
       expect(actionsOf(wildcard).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
@@ -363,15 +374,22 @@ describe('HTTP API', () => {
 });
 
 describe('outputs the CLI reads', () => {
-  test('WebhookUrl, ApiUrl, TableName and SecretArn', () => {
+  test('WebhookUrl, ApiUrl, TableName, SecretArn unchanged; EventsTopicArn added', () => {
     const apiId = logicalId(stack.ingress.api);
-    expect(Object.values(STACK_OUTPUTS).sort()).toEqual(['ApiUrl', 'SecretArn', 'TableName', 'WebhookUrl']);
+    expect(Object.values(STACK_OUTPUTS).sort()).toEqual([
+      'ApiUrl',
+      'EventsTopicArn',
+      'SecretArn',
+      'TableName',
+      'WebhookUrl',
+    ]);
     template.hasOutput('WebhookUrl', {
       Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, '/webhooks/airweave']] },
     });
     template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
     template.hasOutput('TableName', { Value: { Ref: ids.table } });
     template.hasOutput('SecretArn', { Value: { Ref: ids.secret } });
+    template.hasOutput('EventsTopicArn', { Value: { Ref: logicalId(stack.eventsTopic.topic) } });
   });
 });
 

@@ -1,0 +1,341 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { DEFAULT_TEAM } from '../lambda/core/alerts';
+import { type AppConfig, parseConfig, runtimeSettings } from '../lambda/core/config';
+import { ENV } from '../lambda/core/table-schema';
+import { alertTopicOutput, SyncEventsStack } from '../lib/sync-events-stack';
+
+// Two teams: one with a routing rule and one mailbox, one matching everything with two mailboxes.
+const config = parseConfig({
+  freshness: [{ collection: '*', sourceType: 'github', maxAge: '6h' }],
+  alerts: [
+    {
+      team: 'platform',
+      match: { collections: ['engineering-*'], sourceTypes: ['github', 'linear'] },
+      emails: ['oncall@example.com'],
+    },
+    { team: 'data', emails: ['data@example.com', 'lead@example.com'] },
+  ],
+});
+const teams = ['data', DEFAULT_TEAM, 'platform'];
+
+interface Statement {
+  Action: string | string[];
+  Effect: string;
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+interface Synthesized {
+  stack: SyncEventsStack;
+  template: Template;
+  violations: string[];
+  synthError: unknown;
+}
+
+const outdirs: string[] = [];
+
+/** Synthesizes the stack with cdk-nag, reading the template from disk (nag makes synth throw after writing it). */
+function synthesize(appConfig: AppConfig): Synthesized {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-alerting-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir });
+  const stack = new SyncEventsStack(app, 'AlertingStack', { config: appConfig });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  let synthError: unknown;
+  try {
+    app.synth();
+  } catch (error) {
+    synthError = error;
+  }
+  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')) as unknown;
+  const reportFile = path.join(outdir, 'validation-report.json');
+  const report = (fs.existsSync(reportFile) ? read('validation-report.json') : { pluginReports: [] }) as {
+    pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
+  };
+  const violations = report.pluginReports.flatMap((r) =>
+    r.violations.map(
+      (v) => `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
+    ),
+  );
+  const template = Template.fromJSON(read(`${stack.artifactId}.template.json`) as Record<string, unknown>);
+  return { stack, template, violations, synthError };
+}
+
+let synthesized: Synthesized;
+let template: Template;
+let stack: SyncEventsStack;
+
+function logicalId(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+const topicId = (team: string) => logicalId(stack.alertTopics.topics[team]!);
+const keyArn = () => ({ 'Fn::GetAtt': [logicalId(stack.alertTopics.key), 'Arn'] });
+
+function statementsOf(role: IConstruct): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: logicalId(role) }]) },
+  });
+  return Object.values(policies).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
+}
+
+const actionsOf = (statements: readonly Statement[]): string[] =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const withAction = (statements: readonly Statement[], prefix: string) =>
+  statements.filter((s) => actionsOf([s]).some((a) => a.startsWith(prefix)));
+const resourcesOf = (statements: readonly Statement[]): unknown[] =>
+  statements.flatMap((s) => (Array.isArray(s.Resource) ? (s.Resource as unknown[]) : [s.Resource]));
+const distinct = (values: readonly string[]) => [...new Set(values)];
+const refs = (ids: readonly string[]) => ids.map((id) => ({ Ref: id }));
+
+/**
+ * The deploy-time value of an environment variable built with `Stack.toJsonString`: an `Fn::Join` of
+ * literal text and `Ref`s. Each `Ref` is replaced by `ref:<logical id>`, so the JSON parses and its values
+ * say which resource they point at.
+ */
+function resolveJoin(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) throw new Error(`expected a string or Fn::Join, got ${JSON.stringify(value)}`);
+  return join[1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = (part as { Ref?: string }).Ref;
+      if (typeof ref !== 'string') throw new Error(`unexpected part ${JSON.stringify(part)}`);
+      return `ref:${ref}`;
+    })
+    .join(join[0]);
+}
+
+function environmentOf(fn: IConstruct): Record<string, unknown> {
+  const resource = template.toJSON().Resources[logicalId(fn)] as {
+    Properties: { Environment: { Variables: Record<string, unknown> } };
+  };
+  return resource.Properties.Environment.Variables;
+}
+
+beforeAll(() => {
+  synthesized = synthesize(config);
+  ({ stack, template } = synthesized);
+});
+
+afterAll(() => {
+  for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('cdk-nag (AwsSolutions) reports no unacknowledged finding, SNS2 and SNS3 included', () => {
+  expect(synthesized.violations).toEqual([]);
+  expect(synthesized.synthError).toBeUndefined();
+});
+
+describe('topics', () => {
+  test('one alert topic per team plus default, and the events topic; logical ids pinned', () => {
+    expect(Object.keys(stack.alertTopics.topics).sort()).toEqual(teams);
+    // Users subscribe to these topics outside the stack: a changed logical id would replace the topic.
+    expect(Object.keys(template.findResources('AWS::SNS::Topic')).sort()).toEqual(
+      [
+        'AlertTopicsDataTopicFB551AE3',
+        'AlertTopicsDefaultTopic17FEBD51',
+        'AlertTopicsPlatformTopicA02EC0FA',
+        'EventsTopicE2B56CDB',
+      ].sort(),
+    );
+  });
+
+  test('every topic is encrypted with the one customer-managed key, which rotates', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const topics = Object.values(template.findResources('AWS::SNS::Topic'));
+    expect(topics).toHaveLength(teams.length + 1);
+    for (const topic of topics) expect(topic).toMatchObject({ Properties: { KmsMasterKeyId: keyArn() } });
+  });
+
+  test('topics and key are retained with the stack deleted, like the table', () => {
+    for (const topic of Object.values(template.findResources('AWS::SNS::Topic')))
+      expect(topic).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  });
+
+  test('every topic has a policy denying requests without TLS', () => {
+    const topicIds = [...teams.map(topicId), logicalId(stack.eventsTopic.topic)];
+    template.resourceCountIs('AWS::SNS::TopicPolicy', topicIds.length);
+    for (const id of topicIds) {
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Principal: '*',
+              Resource: { Ref: id },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  test("email subscriptions: exactly the config's addresses, each on its own team's topic", () => {
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map(
+      (s) =>
+        (s as { Properties: { Protocol: string; Endpoint: string; TopicArn: { Ref: string } } }).Properties,
+    );
+    const expected = config.alerts.flatMap(({ team, emails }) =>
+      emails.map((email) => ({ Protocol: 'email', Endpoint: email, TopicArn: { Ref: topicId(team) } })),
+    );
+    expect(expected).toHaveLength(3);
+    expect(subscriptions).toEqual(expect.arrayContaining(expected));
+    expect(subscriptions).toHaveLength(expected.length);
+  });
+
+  test('the events topic has no subscriptions of the stack (consumers add theirs with a filter policy)', () => {
+    const onEvents = Object.values(template.findResources('AWS::SNS::Subscription')).filter(
+      (s) =>
+        JSON.stringify((s as { Properties: { TopicArn: unknown } }).Properties.TopicArn) ===
+        JSON.stringify({ Ref: logicalId(stack.eventsTopic.topic) }),
+    );
+    expect(onEvents).toEqual([]);
+  });
+});
+
+describe('function environment', () => {
+  test.each(['webhook', 'watchdog'] as const)(
+    '%s: ALERT_TOPIC_ARNS maps exactly the teams and default to their topics; EVENTS_TOPIC_ARN; settings',
+    (name) => {
+      const fn = name === 'webhook' ? stack.ingress.webhookFunction : stack.watchdog.function;
+      const variables = environmentOf(fn);
+      const arns = JSON.parse(resolveJoin(variables[ENV.alertTopicArns])) as Record<string, string>;
+      expect(Object.keys(arns).sort()).toEqual(teams);
+      for (const team of teams) expect(arns[team]).toBe(`ref:${topicId(team)}`);
+      expect(variables[ENV.eventsTopicArn]).toEqual({ Ref: logicalId(stack.eventsTopic.topic) });
+      expect(JSON.parse(variables[ENV.settings] as string)).toEqual(runtimeSettings(config));
+    },
+  );
+
+  test('the runtime settings carry the alert routes (without emails) and the watchdog settings', () => {
+    const settings = JSON.parse(environmentOf(stack.watchdog.function)[ENV.settings] as string) as {
+      alerts: unknown[];
+      watchdog: unknown;
+    };
+    expect(settings.alerts).toEqual([
+      { team: 'platform', match: { collections: ['engineering-*'], sourceTypes: ['github', 'linear'] } },
+      { team: 'data', match: {} },
+    ]);
+    expect(settings.watchdog).toEqual({ every: '5m', stuckAfter: '6h' });
+    expect(JSON.stringify(settings)).not.toMatch(/@example\.com/);
+  });
+});
+
+describe('watchdog schedule', () => {
+  test('an EventBridge rule runs the watchdog function every 5 minutes by default, with bounded retries', () => {
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(stack.watchdog.function), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalId(stack.watchdog.function), 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [logicalId(stack.watchdog.rule), 'Arn'] },
+    });
+  });
+
+  test('watchdog.every from the config sets the rate', () => {
+    const custom = synthesize(parseConfig({ watchdog: { every: '10m' } }));
+    custom.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Targets: [Match.objectLike({ RetryPolicy: Match.objectLike({ MaximumEventAgeInSeconds: 600 }) })],
+    });
+    expect(custom.violations).toEqual([]);
+  });
+
+  test('a period EventBridge cannot express is refused at synth, naming the setting', () => {
+    const app = new App();
+    expect(
+      () => new SyncEventsStack(app, 'Bad', { config: parseConfig({ watchdog: { every: '90s' } }) }),
+    ).toThrow(/watchdog\.every/);
+  });
+});
+
+describe('IAM: least privilege', () => {
+  test('watchdog role: DynamoDB reads plus UpdateItem only; no PutItem, DeleteItem or batch writes', () => {
+    const statements = statementsOf(stack.watchdog.function.role!);
+    const dynamoActions = actionsOf(withAction(statements, 'dynamodb:'));
+    expect(dynamoActions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem']));
+    const allowed =
+      /^dynamodb:(BatchGetItem|ConditionCheckItem|DescribeTable|GetItem|GetRecords|GetShardIterator|Query|Scan|UpdateItem)$/;
+    expect(dynamoActions.filter((a) => !allowed.test(a))).toEqual([]);
+  });
+
+  test('watchdog role: sns:Publish on exactly the alert topics (not the events topic, never "*")', () => {
+    const statements = statementsOf(stack.watchdog.function.role!);
+    const publish = withAction(statements, 'sns:');
+    expect(distinct(actionsOf(publish))).toEqual(['sns:Publish']);
+    expect(resourcesOf(publish)).toEqual(expect.arrayContaining(refs(teams.map(topicId))));
+    expect(resourcesOf(publish)).toHaveLength(teams.length);
+  });
+
+  test('webhook role: sns:Publish on exactly the events topic and the alert topics', () => {
+    const publish = withAction(statementsOf(stack.ingress.webhookFunction.role!), 'sns:');
+    expect(distinct(actionsOf(publish))).toEqual(['sns:Publish']);
+    const expected = refs([...teams.map(topicId), logicalId(stack.eventsTopic.topic)]);
+    expect(resourcesOf(publish)).toEqual(expect.arrayContaining(expected));
+    expect(resourcesOf(publish)).toHaveLength(expected.length);
+  });
+
+  test.each(['webhook', 'watchdog'] as const)(
+    '%s role: KMS use only on the topics key, only what publishing needs',
+    (name) => {
+      const fn = name === 'webhook' ? stack.ingress.webhookFunction : stack.watchdog.function;
+      const kms = withAction(statementsOf(fn.role!), 'kms:');
+      // One statement per topic grant, unless the policy minimization feature flag merges them.
+      expect(kms.length).toBeGreaterThan(0);
+      for (const statement of kms)
+        expect(statement).toEqual({
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Effect: 'Allow',
+          Resource: keyArn(),
+        });
+    },
+  );
+
+  test('the query role publishes nothing and uses no key', () => {
+    const statements = statementsOf(stack.ingress.queryFunction.role!);
+    expect(withAction(statements, 'sns:')).toEqual([]);
+    expect(withAction(statements, 'kms:')).toEqual([]);
+  });
+});
+
+describe('outputs', () => {
+  test('one AlertTopicArn<Team> output per alert topic, plus EventsTopicArn', () => {
+    expect(teams.map(alertTopicOutput)).toEqual([
+      'AlertTopicArnData',
+      'AlertTopicArnDefault',
+      'AlertTopicArnPlatform',
+    ]);
+    for (const team of teams) template.hasOutput(alertTopicOutput(team), { Value: { Ref: topicId(team) } });
+    template.hasOutput('EventsTopicArn', { Value: { Ref: logicalId(stack.eventsTopic.topic) } });
+    const alertOutputs = Object.keys(template.toJSON().Outputs as object).filter((k) =>
+      k.startsWith('AlertTopicArn'),
+    );
+    expect(alertOutputs.sort()).toEqual(teams.map(alertTopicOutput));
+  });
+});
