@@ -26,6 +26,10 @@ export interface Target {
   readonly outputs: Readonly<Record<string, string>>;
   readonly dataDir: string;
   readonly config: AppConfig;
+  /** The config file's folder (pipeline handler steps are relative to it). */
+  readonly configDir: string;
+  /** The DynamoDB client behind `store`. */
+  readonly client: DynamoDBClient;
   close(): void;
 }
 
@@ -42,16 +46,20 @@ export function localWebhookUrl(): string {
 }
 
 /** The app config: freshness SLAs and alert routing decide statuses. */
+export function configPath(file?: string): string {
+  return path.resolve(file || process.env.SYNC_EVENTS_CONFIG || DEFAULT_CONFIG_PATH);
+}
+
 export function loadConfig(file?: string): AppConfig {
-  const configPath = path.resolve(file || process.env.SYNC_EVENTS_CONFIG || DEFAULT_CONFIG_PATH);
+  const configPath_ = configPath(file);
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(configPath, 'utf8'));
+    document = JSON.parse(readFileSync(configPath_, 'utf8'));
   } catch (error) {
-    throw new CliError(`cannot read the config ${configPath}: ${(error as Error).message}`);
+    throw new CliError(`cannot read the config ${configPath_}: ${(error as Error).message}`);
   }
   try {
-    return parseConfig(document, configPath);
+    return parseConfig(document, configPath_);
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;
@@ -80,6 +88,7 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
   if (options.local && options.stack) throw new UsageError('use either --local or --stack NAME, not both');
   if (!options.local && !options.stack) throw new UsageError('say where to look: --local or --stack NAME');
   const config = loadConfig(options.config);
+  const configDir = path.dirname(configPath(options.config));
   if (options.local) {
     const endpoint =
       options.endpoint ?? `http://${LOCAL.host}:${envPort('DYNAMODB_PORT', LOCAL.dynamodbPort)}`;
@@ -93,6 +102,8 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
       outputs: {},
       dataDir: dataDir(),
       config,
+      configDir,
+      client,
       close: () => client.destroy(),
     };
   }
@@ -110,6 +121,8 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     outputs,
     dataDir: dataDir(),
     config,
+    configDir,
+    client,
     close: () => client.destroy(),
   };
 }

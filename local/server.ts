@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   try {
     stack = await startLocalStack({
       config,
+      configDir: path.dirname(configPath),
       secrets,
       dataDir,
       port: port('PORT', LOCAL.port),

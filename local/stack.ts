@@ -13,9 +13,12 @@ import { LOCAL } from './defaults';
 import { ensureTable, localDynamoClient, startEngine } from './engine';
 import { httpListener } from './http';
 import { LocalNotifier } from './local-notifier';
+import { LocalPipelineStarter, localPipelines } from './pipeline-runner';
 
 export interface LocalStackOptions {
   readonly config: AppConfig;
+  /** The config file's folder: handler steps' paths are relative to it. */
+  readonly configDir: string;
   readonly secrets: readonly string[];
   readonly dataDir: string;
   readonly host?: string;
@@ -29,6 +32,8 @@ export interface LocalStack {
   readonly url: string;
   readonly dynamodbEndpoint: string;
   readonly tableName: string;
+  /** Resolves when every pipeline execution started so far has finished. */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,9 +61,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const notifier = new LocalNotifier(path.join(options.dataDir, LOCAL.notificationsFile), print);
   const log = printLog(print);
   const now = () => new Date();
+  const starter = new LocalPipelineStarter(
+    localPipelines(options.config, LOCAL.tableName, options.configDir),
+    {
+      client,
+      notifier,
+      print,
+    },
+  );
   const webhook = makeWebhookHandler({
     recorder: store,
     ledger: store,
+    gates: store,
+    freshness: store,
+    starter,
+    pipelines: settings.pipelines,
     notifier,
     keys: new StaticSigningKeys(options.secrets),
     routes: settings.alerts,
@@ -66,12 +83,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     now,
     log,
   });
-  const query = makeQueryHandler({ freshness: store, rules: settings.freshness, now, log });
+  const query = makeQueryHandler({
+    freshness: store,
+    pipelines: { specs: settings.pipelines, reader: store },
+    rules: settings.freshness,
+    now,
+    log,
+  });
 
   const server: Server = createServer(
     httpListener([
       { matches: (p) => p === '/webhooks/airweave', handler: webhook },
-      { matches: (p) => p === '/freshness' || p.startsWith('/freshness/'), handler: query },
+      {
+        matches: (p) => p === '/freshness' || p.startsWith('/freshness/') || p === '/pipelines',
+        handler: query,
+      },
     ]),
   );
   await new Promise<void>((resolve, reject) => {
@@ -98,10 +124,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     url: `http://${host}:${(server.address() as AddressInfo).port}`,
     dynamodbEndpoint: engine.endpoint,
     tableName: LOCAL.tableName,
+    idle: () => starter.idle(),
     async stop() {
       clearInterval(watchdog);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await starter.idle();
       client.destroy();
       await engine.stop();
     },

@@ -1,9 +1,12 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SfnStarter } from '../../lambda/adapters/sfn-starter';
+import { LocalPipelineStarter, localPipelines } from '../../local/pipeline-runner';
 import path from 'node:path';
 import { SnsNotifier } from '../../lambda/adapters/sns-notifier';
 import { classifyPayload } from '../../lambda/core/events';
 import { processDelivery } from '../../lambda/core/ingest';
-import type { Notifier } from '../../lambda/core/ports';
+import type { Notifier, PipelineStarter } from '../../lambda/core/ports';
 import { LOCAL } from '../../local/defaults';
 import { LocalNotifier } from '../../local/local-notifier';
 import { CliError } from '../errors';
@@ -11,6 +14,22 @@ import { paint, status, table, truncate } from '../format';
 import type { Target } from '../target';
 
 type Print = (line: string) => void;
+
+function starterFor(
+  target: Target,
+  notifier: Notifier,
+  print: Print,
+): PipelineStarter & { idle?: () => Promise<void> } {
+  if (target.kind === 'local')
+    return new LocalPipelineStarter(localPipelines(target.config, LOCAL.tableName, target.configDir), {
+      client: target.client,
+      notifier,
+      print,
+    });
+  const machines = target.outputs.PipelineStateMachineArns;
+  if (!machines) throw new CliError(`${target.name} has no PipelineStateMachineArns output: redeploy it`);
+  return new SfnStarter(new SFNClient({}), JSON.parse(machines) as Record<string, string>);
+}
 
 function notifierFor(target: Target, print: Print): Notifier {
   if (target.kind === 'local')
@@ -35,11 +54,12 @@ export async function replay(
 ): Promise<number> {
   const items = await target.store.quarantined();
   const notifier = options.dryRun ? undefined : notifierFor(target, print);
+  const starter = notifier && starterFor(target, notifier, print);
   const report: Array<{ svix_id: string; received_at: string; result: string; reason?: string }> = [];
   for (const item of items) {
     const id = String(item.svix_id);
     const body = Buffer.from(item.body as Uint8Array);
-    if (!notifier) {
+    if (!notifier || !starter) {
       const classified = classifyPayload(body.toString('utf8'));
       const result =
         classified.kind === 'lifecycle'
@@ -59,6 +79,10 @@ export async function replay(
       {
         recorder: target.store,
         ledger: target.store,
+        gates: target.store,
+        freshness: target.store,
+        starter,
+        pipelines: target.config.pipelines,
         notifier,
         routes: target.config.alerts,
         rules: target.config.freshness,

@@ -17,8 +17,10 @@ import type {
   EpisodeKind,
   EventRecorder,
   FreshnessReader,
+  PipelineGates,
   QuarantinedDelivery,
 } from '../core/ports';
+import type { Consumed, GateState } from '../core/pipeline-gate';
 import { GSI1, GSI2, keys, TTL_ATTRIBUTE } from '../core/table-schema';
 import { toMillis } from '../core/timestamp';
 import { type Register, updateRegisters } from './conditional-update';
@@ -36,7 +38,7 @@ export interface DynamoStoreOptions {
 }
 
 /** The DynamoDB adapter of the ports: the same code runs in Lambda and against the local engine. */
-export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLedger {
+export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLedger, PipelineGates {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -472,6 +474,90 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': GSI1.pk },
       ExpressionAttributeValues: { ':pk': 'QUARANTINE' },
+    });
+  }
+
+  async pipelineGate(name: string): Promise<GateState | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.pipelineGate(name), ConsistentRead: true }),
+    );
+    const item = out.Item;
+    if (!item) return undefined;
+    return {
+      version: typeof item.version === 'number' ? item.version : 0,
+      consumed: (item.consumed ?? {}) as Record<string, Consumed>,
+      last_started_at: str(item.last_started_at),
+      execution_name: str(item.execution_name),
+      execution_input: str(item.execution_input),
+      confirmed_execution: str(item.confirmed_execution),
+      blocked_by: str(item.blocked_by),
+    };
+  }
+
+  claimPipelineRun(
+    spec: { name: string; collection: string },
+    expectedVersion: number,
+    claim: {
+      executionName: string;
+      input: string;
+      consumed: Readonly<Record<string, Consumed>>;
+      now: string;
+    },
+  ): Promise<boolean> {
+    return this.conditional({
+      Key: keys.pipelineGate(spec.name),
+      UpdateExpression:
+        'SET #version = :next, #consumed = :consumed, last_started_at = :now, execution_name = :name, ' +
+        'execution_input = :input, pipeline = :pipeline, collection_readable_id = :collection, entity = :entity',
+      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#version)' : '#version = :expected',
+      // `consumed` is a reserved word in DynamoDB expressions.
+      ExpressionAttributeNames: { '#version': 'version', '#consumed': 'consumed' },
+      ExpressionAttributeValues: {
+        ':next': expectedVersion + 1,
+        ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
+        ':consumed': claim.consumed,
+        ':now': claim.now,
+        ':name': claim.executionName,
+        ':input': claim.input,
+        ':pipeline': spec.name,
+        ':collection': spec.collection,
+        ':entity': 'pipeline',
+      },
+    });
+  }
+
+  async confirmPipelineRun(name: string, executionName: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.pipelineGate(name),
+        UpdateExpression: 'SET confirmed_execution = :name',
+        ExpressionAttributeValues: { ':name': executionName },
+      }),
+    );
+  }
+
+  blockPipeline(spec: { name: string; collection: string }, jobId: string): Promise<boolean> {
+    return this.conditional({
+      Key: keys.pipelineGate(spec.name),
+      UpdateExpression:
+        'SET blocked_by = :job, pipeline = :pipeline, collection_readable_id = :collection, entity = :entity',
+      ConditionExpression: 'attribute_not_exists(blocked_by) OR blocked_by <> :job',
+      ExpressionAttributeValues: {
+        ':job': jobId,
+        ':pipeline': spec.name,
+        ':collection': spec.collection,
+        ':entity': 'pipeline',
+      },
+    });
+  }
+
+  async unblockPipeline(name: string, jobId: string): Promise<void> {
+    await this.conditional({
+      Key: keys.pipelineGate(name),
+      UpdateExpression: 'REMOVE blocked_by',
+      ConditionExpression: 'blocked_by = :job',
+      ExpressionAttributeValues: { ':job': jobId },
     });
   }
 

@@ -37,9 +37,16 @@ const alertRoute = z.strictObject({
   emails: z.array(z.email()).default([]),
 });
 
+/**
+ * A step: an existing Lambda function or state machine by ARN, or a handler file of this repository
+ * (path relative to the config file) that the stack deploys as a function and local mode runs in-process.
+ */
 const pipelineStep = z.union([
   z.strictObject({ lambda: arn('lambda') }),
   z.strictObject({ stateMachine: arn('states') }),
+  z.strictObject({
+    handler: z.string().regex(/\.(ts|js)$/, 'expected a .ts or .js file exporting `handler`'),
+  }),
 ]);
 
 const pipeline = z.strictObject({
@@ -102,6 +109,7 @@ export type AppConfig = z.infer<typeof appConfigSchema>;
 export type FreshnessRule = AppConfig['freshness'][number];
 export type AlertRoute = AppConfig['alerts'][number];
 export type PipelineConfig = AppConfig['pipelines'][number];
+export type PipelineStep = PipelineConfig['steps'][number];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -132,6 +140,11 @@ export interface RuntimeSettings {
   /** Team routing without the subscribers: the functions need to know who matches, not who is told. */
   readonly alerts: readonly Pick<AlertRoute, 'team' | 'match'>[];
   readonly watchdog: AppConfig['watchdog'];
+  /** Pipelines without their steps: the gate needs what they require, not what they run. */
+  readonly pipelines: readonly Pick<
+    PipelineConfig,
+    'name' | 'collection' | 'requires' | 'window' | 'cooldown' | 'team'
+  >[];
 }
 
 export function runtimeSettings(config: AppConfig): RuntimeSettings {
@@ -140,5 +153,13 @@ export function runtimeSettings(config: AppConfig): RuntimeSettings {
     freshness: config.freshness,
     alerts: config.alerts.map(({ team, match }) => ({ team, match })),
     watchdog: config.watchdog,
+    pipelines: config.pipelines.map(({ name, collection, requires, window, cooldown, team }) => ({
+      name,
+      collection,
+      requires,
+      window,
+      ...(cooldown !== undefined && { cooldown }),
+      ...(team !== undefined && { team }),
+    })),
   };
 }

@@ -1,6 +1,7 @@
 import { PayloadTooLargeError, SignatureError } from './errors';
 import { classifyPayload, type SyncEvent } from './events';
 import { alertFailureOnce, type FailureAlertDeps } from './failure-alert';
+import { advancePipelines, type PipelineDeps, type PipelineOutcome } from './pipelines';
 import type { Delivery, EventRecorder, Notifier, SigningKeys } from './ports';
 import { type Headers, header, verifyDelivery } from './signature';
 import { fromDate } from './timestamp';
@@ -10,7 +11,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 export type IngestResult = 'processed' | 'duplicate' | 'ignored' | 'quarantined';
 
-export interface ProcessDeps extends FailureAlertDeps {
+export interface ProcessDeps extends FailureAlertDeps, PipelineDeps {
   readonly recorder: EventRecorder;
   readonly notifier: Notifier;
   readonly now: () => Date;
@@ -28,6 +29,8 @@ export interface IngestOutcome {
   readonly event?: SyncEvent;
   /** Why a delivery was quarantined. */
   readonly reason?: string;
+  /** What the pipeline gates did with this event. */
+  readonly pipelines?: readonly PipelineOutcome[];
 }
 
 /**
@@ -79,14 +82,15 @@ export async function processDelivery(
       // Side effects only after the record is complete, so an alert's body reads the updated freshness.
       // The events topic is at-least-once (as SNS itself is): publishing again on a duplicate delivery
       // costs nothing and guarantees an event whose first publish failed still goes out on the retry.
-      throwFirstRejection(
-        await Promise.allSettled([
-          deps.notifier.publishEvent(event),
-          event.state === 'failed' ? alertFailureOnce(deps, event, delivery.id, now) : Promise.resolve(),
-        ]),
-      );
+      const effects = await Promise.allSettled([
+        deps.notifier.publishEvent(event),
+        event.state === 'failed' ? alertFailureOnce(deps, event, delivery.id, now) : Promise.resolve(),
+        advancePipelines(deps, event, delivery.id, now),
+      ]);
+      throwFirstRejection(effects);
       const isNew = (audit as PromiseFulfilledResult<boolean>).value;
-      return { result: isNew ? 'processed' : 'duplicate', deliveryId: delivery.id, event };
+      const pipelines = (effects[2] as PromiseFulfilledResult<PipelineOutcome[]>).value;
+      return { result: isNew ? 'processed' : 'duplicate', deliveryId: delivery.id, event, pipelines };
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { Alert } from './alerts';
 import type { SyncEvent } from './events';
 import type { FreshnessRecord } from './freshness';
+import type { Consumed, GateState } from './pipeline-gate';
 
 /**
  * The small interfaces the use cases depend on. The DynamoDB adapter implements them for Lambda and for
@@ -94,3 +95,29 @@ export interface AlertLedger {
 }
 
 export type EpisodeKind = 'stale' | 'stuck';
+
+/** The pipeline gate items (one per pipeline), behind conditional writes. */
+export interface PipelineGates {
+  pipelineGate(name: string): Promise<GateState | undefined>;
+  /** Claims the next run if the gate is still at `expectedVersion` (0: no gate yet); false when another claim won. */
+  claimPipelineRun(
+    spec: { name: string; collection: string },
+    expectedVersion: number,
+    claim: {
+      executionName: string;
+      input: string;
+      consumed: Readonly<Record<string, Consumed>>;
+      now: string;
+    },
+  ): Promise<boolean>;
+  /** Records that StartExecution accepted the claimed execution. */
+  confirmPipelineRun(name: string, executionName: string): Promise<void>;
+  /** Marks the pipeline blocked by a failed job unless it already is by that job; false when it was. */
+  blockPipeline(spec: { name: string; collection: string }, jobId: string): Promise<boolean>;
+  unblockPipeline(name: string, jobId: string): Promise<void>;
+}
+
+/** Starts a pipeline's state machine. Idempotent by execution name (as Step Functions is for Standard workflows). */
+export interface PipelineStarter {
+  start(pipeline: string, executionName: string, input: string): Promise<void>;
+}

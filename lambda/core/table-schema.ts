@@ -88,4 +88,6 @@ export const ENV = {
   eventsTopicArn: 'EVENTS_TOPIC_ARN',
   /** JSON object: alert team name (and `default`) to its topic's ARN. */
   alertTopicArns: 'ALERT_TOPIC_ARNS',
+  /** JSON object: pipeline name to its state machine's ARN. */
+  pipelineStateMachineArns: 'PIPELINE_STATE_MACHINE_ARNS',
 } as const;

@@ -1,11 +1,14 @@
 import type { FreshnessRule } from '../core/config';
 import { NotFoundError } from '../core/errors';
 import { collectionFreshness, collectionsFreshness } from '../core/freshness';
+import type { PipelineSpec } from '../core/pipeline-gate';
+import { type PipelineReader, pipelineViews } from '../core/pipeline-view';
 import type { FreshnessReader, Log } from '../core/ports';
 import { fromError, type HttpHandler, json, method } from '../http/api';
 
 export interface QueryDeps {
   readonly freshness: FreshnessReader;
+  readonly pipelines: { readonly specs: readonly PipelineSpec[]; readonly reader: PipelineReader };
   readonly rules: readonly FreshnessRule[];
   readonly now: () => Date;
   readonly log: Log;
@@ -13,7 +16,7 @@ export interface QueryDeps {
 
 const COLLECTION_PATH = /^\/freshness\/([^/]+)\/?$/;
 
-/** Read-only endpoints (IAM-authorized on AWS): `GET /freshness` and `GET /freshness/{collection_readable_id}`. */
+/** Read-only endpoints (IAM-authorized on AWS): `GET /freshness`, `GET /freshness/{collection_readable_id}`, `GET /pipelines`. */
 export function makeQueryHandler(deps: QueryDeps): HttpHandler {
   return async (event) => {
     try {
@@ -23,6 +26,8 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
         const records = await deps.freshness.allFreshness();
         return json(200, { collections: collectionsFreshness(records, deps.rules, deps.now()) });
       }
+      if (path === '/pipelines')
+        return json(200, { pipelines: await pipelineViews(deps.pipelines.specs, deps.pipelines.reader) });
       const match = COLLECTION_PATH.exec(event.rawPath);
       if (match) {
         const collection = decodeURIComponent(match[1] as string);

@@ -6,11 +6,13 @@ import { ENV } from '../core/table-schema';
 import { makeQueryHandler } from './app';
 
 const settings = readSettings();
+const store = new DynamoSyncStore(new DynamoDBClient({}), {
+  tableName: requireEnv(ENV.tableName),
+  retentionDays: settings.retentionDays,
+});
 export const handler = makeQueryHandler({
-  freshness: new DynamoSyncStore(new DynamoDBClient({}), {
-    tableName: requireEnv(ENV.tableName),
-    retentionDays: settings.retentionDays,
-  }),
+  freshness: store,
+  pipelines: { specs: settings.pipelines, reader: store },
   rules: settings.freshness,
   now: () => new Date(),
   log: jsonLog('query'),

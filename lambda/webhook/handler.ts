@@ -1,9 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoSyncStore } from '../adapters/dynamo-store';
 import { jsonLog } from '../adapters/json-log';
 import { readSettings, requireEnv, requireJsonMap } from '../adapters/settings';
+import { SfnStarter } from '../adapters/sfn-starter';
 import { SecretsManagerSigningKeys } from '../adapters/signing-keys';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { ENV } from '../core/table-schema';
@@ -18,14 +20,18 @@ const store = new DynamoSyncStore(new DynamoDBClient({}), {
 export const handler = makeWebhookHandler({
   recorder: store,
   ledger: store,
+  gates: store,
+  freshness: store,
   notifier: new SnsNotifier(
     new SNSClient({}),
     requireEnv(ENV.eventsTopicArn),
     requireJsonMap(ENV.alertTopicArns),
   ),
+  starter: new SfnStarter(new SFNClient({}), requireJsonMap(ENV.pipelineStateMachineArns)),
   keys: new SecretsManagerSigningKeys(new SecretsManagerClient({}), requireEnv(ENV.secretArn)),
   routes: settings.alerts,
   rules: settings.freshness,
+  pipelines: settings.pipelines,
   now: () => new Date(),
   log: jsonLog('webhook'),
 });

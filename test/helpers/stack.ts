@@ -3,16 +3,19 @@ import { DynamoSyncStore } from '../../lambda/adapters/dynamo-store';
 import { silentLog } from '../../lambda/adapters/json-log';
 import { StaticSigningKeys } from '../../lambda/adapters/signing-keys';
 import type { AlertRoute, FreshnessRule } from '../../lambda/core/config';
+import type { PipelineSpec } from '../../lambda/core/pipeline-gate';
 import { makeQueryHandler } from '../../lambda/query/app';
 import { makeWebhookHandler } from '../../lambda/webhook/app';
 import { NOW, SECRET } from './deliveries';
 import { RecordingNotifier } from './recording-notifier';
+import { RecordingStarter } from './recording-starter';
 
 export interface Wiring {
   readonly store: DynamoSyncStore;
   readonly webhook: ReturnType<typeof makeWebhookHandler>;
   readonly query: ReturnType<typeof makeQueryHandler>;
   readonly notifier: RecordingNotifier;
+  readonly starter: RecordingStarter;
 }
 
 /** The handlers wired to a real table, as the Lambda entry points wire them, with a fixed clock. */
@@ -25,18 +28,26 @@ export function wire(
     routes?: Pick<AlertRoute, 'team' | 'match'>[];
     now?: () => Date;
     notifier?: RecordingNotifier;
+    pipelines?: PipelineSpec[];
+    starter?: RecordingStarter;
   } = {},
 ): Wiring {
   const store = new DynamoSyncStore(client, { tableName, retentionDays: 30 });
   const now = options.now ?? (() => NOW);
   const notifier = options.notifier ?? new RecordingNotifier();
   const rules = options.rules ?? [];
+  const starter = options.starter ?? new RecordingStarter();
   return {
     store,
     notifier,
+    starter,
     webhook: makeWebhookHandler({
       recorder: store,
       ledger: store,
+      gates: store,
+      freshness: store,
+      starter,
+      pipelines: options.pipelines ?? [],
       notifier,
       routes: options.routes ?? [],
       rules,
@@ -44,7 +55,13 @@ export function wire(
       now,
       log: silentLog,
     }),
-    query: makeQueryHandler({ freshness: store, rules, now, log: silentLog }),
+    query: makeQueryHandler({
+      freshness: store,
+      pipelines: { specs: options.pipelines ?? [], reader: store },
+      rules,
+      now,
+      log: silentLog,
+    }),
   };
 }
 
