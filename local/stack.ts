@@ -5,6 +5,7 @@ import { DynamoSyncStore } from '../lambda/adapters/dynamo-store';
 import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
 import { type AppConfig, runtimeSettings } from '../lambda/core/config';
 import { parseDuration } from '../lambda/core/duration';
+import { noMetrics } from '../lambda/core/metrics';
 import type { Log } from '../lambda/core/ports';
 import { runWatchdog } from '../lambda/core/watchdog';
 import { makeQueryHandler } from '../lambda/query/app';
@@ -82,6 +83,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     rules: settings.freshness,
     now,
     log,
+    // Metrics are for CloudWatch; locally the console log says the same.
+    metrics: noMetrics,
   });
   const query = makeQueryHandler({
     freshness: store,
@@ -116,6 +119,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stuckAfterSeconds: parseDuration(settings.watchdog.stuckAfter) as number,
       now,
       log,
+      metrics: noMetrics,
     }).catch((error: unknown) => print(`watchdog: ${(error as Error).message}`));
   }, everyMs);
   watchdog.unref();

@@ -1,6 +1,7 @@
-import { silentLog } from '../lambda/adapters/json-log';
+import { silentLog } from './helpers/silent-log';
 import { eventAttributes } from '../lambda/adapters/sns-notifier';
 import type { AlertRoute, FreshnessRule } from '../lambda/core/config';
+import { noMetrics } from '../lambda/core/metrics';
 import { runWatchdog } from '../lambda/core/watchdog';
 import { currentPayload, NOW, signedRequest } from './helpers/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
@@ -136,6 +137,7 @@ describe('watchdog', () => {
         stuckAfterSeconds: 2 * 3600,
         now: () => clock.now,
         log: silentLog,
+        metrics: noMetrics,
       });
     return { ...s, run };
   }

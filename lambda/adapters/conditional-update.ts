@@ -22,7 +22,8 @@ export interface RegisterUpdate {
 }
 
 /**
- * Applies an event to several registers of one item in a single conditional UpdateItem: the usual case
+ * Applies an event to several registers of one item in a single conditional UpdateItem, and returns the
+ * item as the last applied update left it (undefined when the event changed nothing). The usual case
  * (events arrive in order, every register moves) costs one call. When the combined condition fails, some
  * register already holds something newer, so each register is tried on its own; every register is a max
  * (or min) over the events applied, so the item ends the same whatever the arrival order and however
@@ -32,10 +33,13 @@ export async function updateRegisters(
   client: DynamoDBDocumentClient,
   table: string,
   update: RegisterUpdate,
-): Promise<void> {
-  if (await tryUpdate(client, table, update, update.registers)) return;
-  if (update.registers.length === 1) return;
-  await Promise.all(update.registers.map((register) => tryUpdate(client, table, update, [register])));
+): Promise<Record<string, unknown> | undefined> {
+  const combined = await tryUpdate(client, table, update, update.registers);
+  if (combined || update.registers.length === 1) return combined;
+  const items = await Promise.all(
+    update.registers.map((register) => tryUpdate(client, table, update, [register])),
+  );
+  return items.filter((item) => item !== undefined).at(-1);
 }
 
 async function tryUpdate(
@@ -43,7 +47,7 @@ async function tryUpdate(
   table: string,
   update: RegisterUpdate,
   registers: readonly Register[],
-): Promise<boolean> {
+): Promise<Record<string, unknown> | undefined> {
   const set = [...update.always, ...registers.flatMap((r) => r.set ?? [])];
   const add = registers.flatMap((r) => r.add ?? []);
   const remove = registers.flatMap((r) => r.remove ?? []);
@@ -55,7 +59,7 @@ async function tryUpdate(
   const expression = clauses.join(' ');
   const condition = registers.map((r) => `(${r.when})`).join(' AND ');
   try {
-    await client.send(
+    const out = await client.send(
       new UpdateCommand({
         TableName: table,
         Key: update.key,
@@ -63,15 +67,17 @@ async function tryUpdate(
         ConditionExpression: condition,
         ExpressionAttributeNames: pick(update.names, `${expression} ${condition}`),
         ExpressionAttributeValues: pick(update.values, `${expression} ${condition}`),
+        // The item as this update left it: the job's state times, for the sync-duration metric.
+        ReturnValues: 'ALL_NEW',
       }),
     );
-    return true;
+    return out.Attributes ?? {};
   } catch (error) {
     if (
       error instanceof ConditionalCheckFailedException ||
       (error as Error).name === 'ConditionalCheckFailedException'
     )
-      return false;
+      return undefined;
     throw error;
   }
 }

@@ -14,6 +14,7 @@ import { isTerminal, rankOf, terminalOrder, transitionKey, type JobState } from 
 import type {
   AlertLedger,
   Delivery,
+  JobTimes,
   EpisodeKind,
   EventRecorder,
   FreshnessReader,
@@ -120,7 +121,7 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
    * among terminal states the earliest, so the first terminal state is final), and the creation time that
    * orders jobs in the indexes (the earliest event seen).
    */
-  async advanceJob(event: SyncEvent): Promise<void> {
+  async advanceJob(event: SyncEvent): Promise<JobTimes | undefined> {
     const state = event.state;
     const at = `${state}_at`;
     const values: Record<string, unknown> = {
@@ -159,7 +160,7 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
             set: ['#state = :state', '#state_rank = :rank'],
           },
     ];
-    await updateRegisters(this.doc, this.tableName, {
+    const item = await updateRegisters(this.doc, this.tableName, {
       key: keys.job(event.sync_job_id),
       always: ['#entity = :job_entity', '#sync_job_id = :sync_job_id', ...IDENTITY_SET],
       registers,
@@ -177,6 +178,7 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
       ]),
       values: { ...values, ':job_entity': 'job', ':sync_job_id': event.sync_job_id },
     });
+    return item && { running_at: str(item.running_at), completed_at: str(item.completed_at) };
   }
 
   /**

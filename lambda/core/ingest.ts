@@ -2,9 +2,9 @@ import { PayloadTooLargeError, SignatureError } from './errors';
 import { classifyPayload, type SyncEvent } from './events';
 import { alertFailureOnce, type FailureAlertDeps } from './failure-alert';
 import { advancePipelines, type PipelineDeps, type PipelineOutcome } from './pipelines';
-import type { Delivery, EventRecorder, Notifier, SigningKeys } from './ports';
+import type { Delivery, EventRecorder, JobTimes, Notifier, SigningKeys } from './ports';
 import { type Headers, header, verifyDelivery } from './signature';
-import { fromDate } from './timestamp';
+import { fromDate, toMillis } from './timestamp';
 
 /** Svix sends at most 256 KiB; anything larger is refused before the signature is even computed. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -31,6 +31,8 @@ export interface IngestOutcome {
   readonly reason?: string;
   /** What the pipeline gates did with this event. */
   readonly pipelines?: readonly PipelineOutcome[];
+  /** Seconds from the job's `running` to this `completed`, when this delivery completed the job. */
+  readonly syncDurationSeconds?: number;
 }
 
 /**
@@ -90,7 +92,18 @@ export async function processDelivery(
       throwFirstRejection(effects);
       const isNew = (audit as PromiseFulfilledResult<boolean>).value;
       const pipelines = (effects[2] as PromiseFulfilledResult<PipelineOutcome[]>).value;
-      return { result: isNew ? 'processed' : 'duplicate', deliveryId: delivery.id, event, pipelines };
+      const times = (job as PromiseFulfilledResult<JobTimes | undefined>).value;
+      const syncDurationSeconds =
+        isNew && event.state === 'completed' && times?.running_at && times.completed_at === event.timestamp
+          ? (toMillis(times.completed_at) - toMillis(times.running_at)) / 1000
+          : undefined;
+      return {
+        result: isNew ? 'processed' : 'duplicate',
+        deliveryId: delivery.id,
+        event,
+        pipelines,
+        ...(syncDurationSeconds !== undefined && { syncDurationSeconds }),
+      };
     }
   }
 }

@@ -21,12 +21,20 @@ export interface QuarantinedDelivery extends Delivery {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+export interface JobTimes {
+  readonly running_at: string | null;
+  readonly completed_at: string | null;
+}
+
 /** Each write is one single-item conditional write, safe to repeat, independent of the others. */
 export interface EventRecorder {
   /** Adds the audit record keyed by (job, event type); false when it was already there. */
   putAuditEvent(event: SyncEvent, delivery: Delivery): Promise<boolean>;
-  /** Moves the job's record forward (state, per-state times); a late or repeated event changes nothing. */
-  advanceJob(event: SyncEvent): Promise<void>;
+  /**
+   * Moves the job's record forward (state, per-state times); a late or repeated event changes nothing.
+   * Returns the job's running and completion times as they now stand, when the event changed the record.
+   */
+  advanceJob(event: SyncEvent): Promise<JobTimes | undefined>;
   /** Moves the source's freshness forward in event time. */
   advanceFreshness(event: SyncEvent): Promise<void>;
   /** Counts a delivery of a non-lifecycle event; false when that delivery was already counted. */

@@ -1,6 +1,7 @@
 import { type Alert, recoveredAlert, staleAlert, stuckAlert, teamsFor } from './alerts';
 import type { AlertRoute, FreshnessRule } from './config';
 import { type FreshnessRecord, type SourceFreshness, sourceFreshness } from './freshness';
+import { METRIC, type MetricsSink } from './metrics';
 import type { AlertLedger, EpisodeKind, FreshnessReader, Log, Notifier } from './ports';
 import { toMillis } from './timestamp';
 
@@ -14,10 +15,14 @@ export interface WatchdogDeps {
   readonly stuckAfterSeconds: number;
   readonly now: () => Date;
   readonly log: Log;
+  readonly metrics: MetricsSink;
 }
 
 export interface WatchdogReport {
   readonly checked: number;
+  /** Sources past their SLA and jobs active too long right now, whether or not already alerted. */
+  readonly pastSla: number;
+  readonly active: number;
   readonly stale: number;
   readonly stuck: number;
   readonly recovered: number;
@@ -26,6 +31,8 @@ export interface WatchdogReport {
 
 /** What the watchdog must do for one source, decided from its record alone (pure). */
 export interface Decision {
+  readonly pastSla: boolean;
+  readonly stuck: boolean;
   readonly openStale?: string;
   readonly recover?: string;
   readonly openStuck?: { readonly job: string; readonly since: string };
@@ -43,9 +50,9 @@ export function decide(
   nowMs: number,
   stuckAfterSeconds: number,
 ): Decision {
-  const decision: { -readonly [K in keyof Decision]: Decision[K] } = {};
   const pastSla =
     view.max_age_seconds !== null && (view.age_seconds === null || view.age_seconds > view.max_age_seconds);
+  const decision: { -readonly [K in keyof Decision]: Decision[K] } = { pastSla, stuck: false };
   const staleEpisode = record.last_success_at ?? 'never';
   if (pastSla && record.stale_episode !== staleEpisode) decision.openStale = staleEpisode;
   if (!pastSla && record.stale_episode !== null) decision.recover = record.stale_episode;
@@ -55,6 +62,7 @@ export function decide(
   const stuckJob = record.latest_job_id;
   const stuck =
     activeSince !== null && stuckJob !== null && nowMs - toMillis(activeSince) > stuckAfterSeconds * 1000;
+  decision.stuck = stuck;
   if (stuck && record.stuck_episode !== stuckJob) decision.openStuck = { job: stuckJob, since: activeSince };
   if (!stuck && record.stuck_episode !== null) decision.closeStuck = record.stuck_episode;
   return decision;
@@ -76,12 +84,25 @@ function isActive(record: FreshnessRecord): boolean {
 export async function runWatchdog(deps: WatchdogDeps): Promise<WatchdogReport> {
   const now = deps.now();
   const records = await deps.freshness.allFreshness();
-  const counts = { checked: records.length, stale: 0, stuck: 0, recovered: 0, failed: 0 };
+  const counts = {
+    checked: records.length,
+    pastSla: 0,
+    active: 0,
+    stale: 0,
+    stuck: 0,
+    recovered: 0,
+    failed: 0,
+  };
+  let oldestSuccessAge = 0;
   const errors: unknown[] = [];
 
   for (const record of records) {
     const view = sourceFreshness(record, deps.rules, now);
     const decision = decide(record, view, now.getTime(), deps.stuckAfterSeconds);
+    if (decision.pastSla) counts.pastSla++;
+    if (decision.stuck) counts.active++;
+    if (view.max_age_seconds !== null && view.age_seconds !== null)
+      oldestSuccessAge = Math.max(oldestSuccessAge, view.age_seconds);
     const { collection_readable_id: collection, source_key: source } = record;
     const publish = (alert: Alert) =>
       Promise.all(teamsFor(record, deps.routes).map((team) => deps.notifier.publishAlert(team, alert)));
@@ -135,7 +156,10 @@ export async function runWatchdog(deps: WatchdogDeps): Promise<WatchdogReport> {
       });
     }
   }
-  deps.log.info('watchdog run', { ...counts });
+  deps.log.info('watchdog run', { ...counts, oldest_success_age_seconds: oldestSuccessAge });
+  deps.metrics.count(METRIC.staleSources, {}, counts.pastSla);
+  deps.metrics.count(METRIC.stuckJobs, {}, counts.active);
+  deps.metrics.seconds(METRIC.oldestSuccessAge, oldestSuccessAge);
   if (errors.length > 0) throw new AggregateError(errors, `watchdog failed for ${errors.length} source(s)`);
   return counts;
 }

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoSyncStore } from '../adapters/dynamo-store';
-import { jsonLog } from '../adapters/json-log';
+import { lambdaTelemetry } from '../adapters/telemetry';
 import { readSettings, requireEnv } from '../adapters/settings';
 import { ENV } from '../core/table-schema';
 import { makeQueryHandler } from './app';
@@ -15,5 +15,5 @@ export const handler = makeQueryHandler({
   pipelines: { specs: settings.pipelines, reader: store },
   rules: settings.freshness,
   now: () => new Date(),
-  log: jsonLog('query'),
+  log: lambdaTelemetry('query').log,
 });

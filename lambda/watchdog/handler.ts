@@ -1,14 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoSyncStore } from '../adapters/dynamo-store';
-import { jsonLog } from '../adapters/json-log';
+import { lambdaTelemetry } from '../adapters/telemetry';
 import { readSettings, requireEnv, requireJsonMap } from '../adapters/settings';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { parseDuration } from '../core/duration';
+import { SERVICE } from '../core/metrics';
 import { ENV } from '../core/table-schema';
 import { runWatchdog } from '../core/watchdog';
 
 const settings = readSettings();
+const telemetry = lambdaTelemetry(SERVICE.watchdog);
 const store = new DynamoSyncStore(new DynamoDBClient({}), {
   tableName: requireEnv(ENV.tableName),
   retentionDays: settings.retentionDays,
@@ -25,7 +27,7 @@ const deps = {
   rules: settings.freshness,
   stuckAfterSeconds: parseDuration(settings.watchdog.stuckAfter) as number,
   now: () => new Date(),
-  log: jsonLog('watchdog'),
+  ...telemetry,
 };
 
 /** Invoked by the EventBridge schedule; its input is ignored. */

@@ -3,16 +3,18 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoSyncStore } from '../adapters/dynamo-store';
-import { jsonLog } from '../adapters/json-log';
+import { lambdaTelemetry } from '../adapters/telemetry';
 import { readSettings, requireEnv, requireJsonMap } from '../adapters/settings';
 import { SfnStarter } from '../adapters/sfn-starter';
 import { SecretsManagerSigningKeys } from '../adapters/signing-keys';
 import { SnsNotifier } from '../adapters/sns-notifier';
+import { SERVICE } from '../core/metrics';
 import { ENV } from '../core/table-schema';
 import { makeWebhookHandler } from './app';
 
 // Cold start: settings are checked and clients created once per container, not per request.
 const settings = readSettings();
+const telemetry = lambdaTelemetry(SERVICE.webhook);
 const store = new DynamoSyncStore(new DynamoDBClient({}), {
   tableName: requireEnv(ENV.tableName),
   retentionDays: settings.retentionDays,
@@ -33,5 +35,5 @@ export const handler = makeWebhookHandler({
   rules: settings.freshness,
   pipelines: settings.pipelines,
   now: () => new Date(),
-  log: jsonLog('webhook'),
+  ...telemetry,
 });

@@ -1,9 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoSyncStore } from '../../lambda/adapters/dynamo-store';
-import { silentLog } from '../../lambda/adapters/json-log';
+import { silentLog } from './silent-log';
 import { StaticSigningKeys } from '../../lambda/adapters/signing-keys';
 import type { AlertRoute, FreshnessRule } from '../../lambda/core/config';
+import { type MetricsSink, noMetrics } from '../../lambda/core/metrics';
 import type { PipelineSpec } from '../../lambda/core/pipeline-gate';
+import type { Log } from '../../lambda/core/ports';
 import { makeQueryHandler } from '../../lambda/query/app';
 import { makeWebhookHandler } from '../../lambda/webhook/app';
 import { NOW, SECRET } from './deliveries';
@@ -30,6 +32,8 @@ export function wire(
     notifier?: RecordingNotifier;
     pipelines?: PipelineSpec[];
     starter?: RecordingStarter;
+    log?: Log;
+    metrics?: MetricsSink;
   } = {},
 ): Wiring {
   const store = new DynamoSyncStore(client, { tableName, retentionDays: 30 });
@@ -53,7 +57,8 @@ export function wire(
       rules,
       keys: new StaticSigningKeys(options.secrets ?? [SECRET]),
       now,
-      log: silentLog,
+      log: options.log ?? silentLog,
+      metrics: options.metrics ?? noMetrics,
     }),
     query: makeQueryHandler({
       freshness: store,
