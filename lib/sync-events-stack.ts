@@ -1,17 +1,36 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type { Construct } from 'constructs';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
 import { DEFAULT_TEAM } from '../lambda/core/alerts';
-import { type AppConfig, runtimeSettings } from '../lambda/core/config';
+import {
+  type AppConfig,
+  type PipelineStep,
+  type RuntimeSettings,
+  runtimeSettings,
+} from '../lambda/core/config';
 import { parseDuration } from '../lambda/core/duration';
 import { AlertTopics, pascalCase } from './alert-topics';
+import { ChainedPipeline } from './chained-pipeline';
 import { EventsTopic } from './events-topic';
+import { type CdkPipelineProps, cdkPipelineSettings } from './pipeline-props';
+import { configSteps } from './pipeline-steps';
 import { SyncTable } from './sync-table';
 import { Watchdog } from './watchdog';
 import { WebhookIngress } from './webhook-ingress';
 
 export interface SyncEventsStackProps extends StackProps {
-  /** The validated app config, read and parsed in `bin/app.ts`. */
+  /**
+   * The validated app config, read and parsed in `bin/app.ts`; the `handler` paths of its pipeline steps
+   * must be absolute (`bin/app.ts` resolves them against the config file's directory).
+   */
   readonly config: AppConfig;
+  /**
+   * Chained pipelines declared in code, whose steps are any chain of states; validated like the config's,
+   * and their names must differ from the config's pipelines.
+   * @default - only the config's pipelines
+   */
+  readonly pipelines?: readonly CdkPipelineProps[];
 }
 
 /** Output keys the CLI reads from a deployed stack (`--stack NAME`): renaming one breaks it. */
@@ -21,6 +40,10 @@ export const STACK_OUTPUTS = {
   tableName: 'TableName',
   secretArn: 'SecretArn',
   eventsTopicArn: 'EventsTopicArn',
+  /** JSON object: alert team name (and `default`) to its topic's ARN, e.g. for `replay`. */
+  alertTopicArns: 'AlertTopicArns',
+  /** JSON object: pipeline name to its state machine's ARN (`{}` without pipelines). */
+  pipelineStateMachineArns: 'PipelineStateMachineArns',
 } as const;
 
 /** The output key of a team's alert topic ARN: `platform` -> `AlertTopicArnPlatform`, `default` -> `AlertTopicArnDefault`. */
@@ -28,9 +51,14 @@ export function alertTopicOutput(team: string): string {
   return `AlertTopicArn${pascalCase(team)}`;
 }
 
+/** The construct id of a pipeline's state machine: `error-analysis` -> `PipelineErrorAnalysis`. */
+export function pipelineConstructId(name: string): string {
+  return `Pipeline${pascalCase(name)}`;
+}
+
 /**
- * Composes the stateful resources (table, topics) and the stateless ones (ingress, watchdog); no resources
- * are defined here directly.
+ * Composes the stateful resources (table, topics) and the stateless ones (pipelines, ingress, watchdog);
+ * no resources are defined here directly.
  */
 export class SyncEventsStack extends Stack {
   public readonly syncTable: SyncTable;
@@ -38,21 +66,38 @@ export class SyncEventsStack extends Stack {
   public readonly eventsTopic: EventsTopic;
   public readonly ingress: WebhookIngress;
   public readonly watchdog: Watchdog;
+  /** Every pipeline, the config's and the props', by name. */
+  public readonly pipelines: Readonly<Record<string, ChainedPipeline>>;
 
   constructor(scope: Construct, id: string, props: SyncEventsStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const settings = runtimeSettings(config);
+    const cdkPipelines = props.pipelines ?? [];
+    const base = runtimeSettings(config);
+    // One settings object for every function: the gate must know the props' pipelines as well as the config's.
+    const settings: RuntimeSettings = {
+      ...base,
+      pipelines: [...base.pipelines, ...cdkPipelineSettings(config, cdkPipelines)],
+    };
 
     this.syncTable = new SyncTable(this, 'SyncTable');
     this.alertTopics = new AlertTopics(this, 'AlertTopics', { teams: config.alerts });
     // One key for all topics: a customer-managed key costs per month, and the same functions publish on both.
     this.eventsTopic = new EventsTopic(this, 'EventsTopic', { masterKey: this.alertTopics.key });
+    this.pipelines = this.createPipelines([
+      ...config.pipelines.map((p) => ({ ...p, steps: (s: Construct) => configSteps(s, p.steps) })),
+      ...cdkPipelines,
+    ]);
+    for (const pipeline of config.pipelines)
+      acknowledgeStepWildcards(this.pipelines[pipeline.name]!, pipeline.steps);
     this.ingress = new WebhookIngress(this, 'Ingress', {
       table: this.syncTable.table,
       settings,
       eventsTopic: this.eventsTopic.topic,
       alertTopics: this.alertTopics,
+      pipelines: Object.fromEntries(
+        Object.entries(this.pipelines).map(([name, pipeline]) => [name, pipeline.stateMachine]),
+      ),
     });
     this.watchdog = new Watchdog(this, 'Watchdog', {
       table: this.syncTable.table,
@@ -89,5 +134,108 @@ export class SyncEventsStack extends Stack {
             : `Alert topic of team ${team}: subscribe chat or paging endpoints here`,
       });
     }
+    new CfnOutput(this, STACK_OUTPUTS.alertTopicArns, {
+      value: this.alertTopics.topicArnsJson(),
+      description: 'JSON object: alert team (and default) to its topic ARN',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.pipelineStateMachineArns, {
+      value: this.toJsonString(
+        Object.fromEntries(
+          Object.entries(this.pipelines).map(([name, p]) => [name, p.stateMachine.stateMachineArn]),
+        ),
+      ),
+      description: 'JSON object: pipeline name to its state machine ARN',
+    });
   }
+
+  private createPipelines(
+    pipelines: readonly {
+      readonly name: string;
+      readonly collection: string;
+      readonly team?: string;
+      readonly steps?: (scope: Construct) => sfn.IChainable | undefined;
+    }[],
+  ): Record<string, ChainedPipeline> {
+    const result: Record<string, ChainedPipeline> = {};
+    const constructIds = new Map<string, string>();
+    for (const pipeline of pipelines) {
+      // The id derives from the name, so a machine (and its execution history) stays put when pipelines are
+      // added, removed or reordered.
+      const id = pipelineConstructId(pipeline.name);
+      const clash = constructIds.get(id);
+      if (clash !== undefined)
+        throw new Error(
+          `pipelines "${clash}" and "${pipeline.name}" would share the construct id "${id}"; rename one`,
+        );
+      constructIds.set(id, pipeline.name);
+      // States need a scope before the machine exists; a sibling of its own keeps step ids per pipeline.
+      const steps = pipeline.steps?.(new Construct(this, `${id}Steps`));
+      // Both were validated (the config schema, cdkPipelineSettings): the team has a topic.
+      const alertTopic = this.alertTopics.topics[pipeline.team ?? DEFAULT_TEAM];
+      if (!alertTopic) throw new Error(`pipeline ${pipeline.name}: no alert team "${pipeline.team}"`);
+      result[pipeline.name] = new ChainedPipeline(this, id, {
+        name: pipeline.name,
+        collection: pipeline.collection,
+        table: this.syncTable.table,
+        alertTopic,
+        steps,
+      });
+    }
+    return result;
+  }
+}
+
+/**
+ * The wildcards the config's step tasks add to a state machine role, each acknowledged by its exact
+ * finding id, so any other wildcard still fails synthesis. The steps of props pipelines are the user's
+ * code: their findings are acknowledged by the user, on `stack.pipelines[name].stateMachine`.
+ */
+function acknowledgeStepWildcards(pipeline: ChainedPipeline, steps: readonly PipelineStep[]): void {
+  const stack = Stack.of(pipeline);
+  const stepsScope = stack.node.findChild(`${pipeline.node.id}Steps`);
+  steps.forEach((step, index) => {
+    const acknowledge = (resource: string, reason: string) =>
+      Validations.of(pipeline.stateMachine).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(stack, resource)}]`,
+        reason,
+      });
+    const versions =
+      'LambdaInvoke grants the function and its versions and aliases (`<function ARN>:*`), so a ' +
+      'qualified ARN keeps working; it is one function, the configured step.';
+    if ('lambda' in step) acknowledge(`${step.lambda}:*`, versions);
+    else if ('handler' in step) {
+      // configSteps (lib/pipeline-steps.ts) deploys a handler step under this id.
+      const fn = stepsScope.node.findChild(`Step${index + 1}Function`) as lambda.IFunction;
+      acknowledge(`${fn.functionArn}:*`, versions);
+    } else {
+      const machine = stack.splitArn(step.stateMachine, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+      // The same ARN StepFunctionsStartExecution builds for a `.sync` step.
+      const executions = stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        resourceName: `${machine}*`,
+      });
+      acknowledge(
+        executions,
+        'A `.sync` step waits for the nested execution, so Step Functions needs DescribeExecution and ' +
+          'StopExecution on executions whose names it only learns at run time: those of the configured machine.',
+      );
+    }
+  });
+}
+
+/** A resource as cdk-nag names it in a finding id: `{Ref: X}` -> `<X>`, `{Fn::GetAtt: [X, A]}` -> `<X.A>`. */
+function nagResource(stack: Stack, value: string): string {
+  const resolved = stack.resolve(value) as unknown;
+  const parts = (resolved as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1] ?? [resolved];
+  return parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const { Ref: ref, 'Fn::GetAtt': getAtt } = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+      if (ref !== undefined) return `<${ref}>`;
+      if (getAtt !== undefined) return `<${getAtt[0]}.${getAtt[1]}>`;
+      throw new Error(`cannot name ${JSON.stringify(part)} as cdk-nag does`);
+    })
+    .join('');
 }

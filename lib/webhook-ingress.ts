@@ -1,13 +1,15 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { RuntimeSettings } from '../lambda/core/config';
 import { ENV } from '../lambda/core/table-schema';
@@ -27,6 +29,11 @@ export interface WebhookIngressProps {
   readonly eventsTopic: sns.ITopic;
   /** The webhook publishes `sync.failed` alerts on the topics of the teams whose route matches. */
   readonly alertTopics: AlertTopics;
+  /**
+   * The state machine of each chained pipeline, by pipeline name: the webhook's gate starts them.
+   * @default - no pipelines
+   */
+  readonly pipelines?: Readonly<Record<string, sfn.IStateMachine>>;
   /**
    * Steady-state request rate limit of the API, per second. Sync events arrive a few a minute; the limit
    * caps what a flood of forged requests can cost before the signature check rejects them.
@@ -48,9 +55,10 @@ export interface WebhookIngressProps {
 /**
  * The HTTP front door: `POST`/`HEAD /webhooks/airweave` for Svix (no API Gateway auth, the Lambda verifies
  * the Svix HMAC signature on the raw body) and the IAM-authorized `GET /freshness` read API, each backed by
- * its own function so the public route's role can write and get single items but never query or delete,
- * and the read route's role can read but never write. The webhook also publishes on the events topic and
- * the alert topics.
+ * its own function so the public route's role can write and get single items but never scan or delete
+ * (with pipelines, it may also query a collection's partition for the gate), and the read route's role can
+ * read but never write. The webhook also publishes on the events topic and the alert topics, and starts the
+ * pipelines' state machines.
  */
 export class WebhookIngress extends Construct {
   public readonly api: apigwv2.HttpApi;
@@ -65,6 +73,7 @@ export class WebhookIngress extends Construct {
     super(scope, id);
     const lambdaDir = path.join(__dirname, '..', 'lambda');
     const settings = JSON.stringify(props.settings);
+    const pipelines = Object.entries(props.pipelines ?? {});
 
     this.secret = new secretsmanager.Secret(this, 'SigningSecret', {
       description: 'Airweave webhook signing secret (whsec_...); set it after deploy, see README',
@@ -93,12 +102,27 @@ export class WebhookIngress extends Construct {
         [ENV.settings]: settings,
         [ENV.eventsTopicArn]: props.eventsTopic.topicArn,
         [ENV.alertTopicArns]: props.alertTopics.topicArnsJson(),
+        // Always set (`{}` without pipelines): the handler reads it at cold start.
+        [ENV.pipelineStateMachineArns]: Stack.of(this).toJsonString(
+          Object.fromEntries(pipelines.map(([name, machine]) => [name, machine.stateMachineArn])),
+        ),
       },
     });
     // The webhook does conditional PutItem/UpdateItem, and one consistent GetItem of a source's freshness
-    // for an alert body; without DeleteItem and BatchWriteItem the public-facing function cannot erase the
-    // audit record it appends to, and without Query or Scan it cannot list the table.
+    // for an alert body (and of a pipeline's gate); without DeleteItem and BatchWriteItem the public-facing
+    // function cannot erase the audit record it appends to, and without Scan it cannot list the table.
     props.table.grant(this.webhookFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    if (pipelines.length > 0) {
+      // The gate reads a collection's freshness items with a Query of one partition of the base table.
+      // Only with pipelines, and only on the table's ARN: a table grant would add its indexes, whose
+      // FRESHNESS partition lists every source.
+      iam.Grant.addToPrincipal({
+        grantee: this.webhookFunction,
+        actions: ['dynamodb:Query'],
+        resourceArns: [props.table.tableArn],
+      });
+    }
+    for (const [, machine] of pipelines) machine.grantStartExecution(this.webhookFunction);
     this.secret.grantRead(this.webhookFunction);
     props.eventsTopic.grantPublish(this.webhookFunction);
     props.alertTopics.grantPublish(this.webhookFunction);
@@ -117,7 +141,8 @@ export class WebhookIngress extends Construct {
     Validations.of(this.webhookFunction.role!).acknowledge({
       id: indexWildcardFinding(props.table),
       reason:
-        'Table grants always name the table indexes too; GetItem, PutItem and UpdateItem have no effect on an index.',
+        'Table grants always name the table indexes too; GetItem, PutItem and UpdateItem have no effect on an ' +
+        'index (Query, which would, is granted on the table ARN only).',
     });
     Validations.of(this.webhookFunction.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

@@ -8,7 +8,7 @@ import type { IConstruct } from 'constructs';
 import { DEFAULT_TEAM } from '../lambda/core/alerts';
 import { type AppConfig, parseConfig, runtimeSettings } from '../lambda/core/config';
 import { ENV } from '../lambda/core/table-schema';
-import { alertTopicOutput, SyncEventsStack } from '../lib/sync-events-stack';
+import { alertTopicOutput, STACK_OUTPUTS, SyncEventsStack } from '../lib/sync-events-stack';
 
 // Two teams: one with a routing rule and one mailbox, one matching everything with two mailboxes.
 const config = parseConfig({
@@ -333,9 +333,18 @@ describe('outputs', () => {
     ]);
     for (const team of teams) template.hasOutput(alertTopicOutput(team), { Value: { Ref: topicId(team) } });
     template.hasOutput('EventsTopicArn', { Value: { Ref: logicalId(stack.eventsTopic.topic) } });
-    const alertOutputs = Object.keys(template.toJSON().Outputs as object).filter((k) =>
-      k.startsWith('AlertTopicArn'),
+    const alertOutputs = Object.keys(template.toJSON().Outputs as object).filter(
+      (k) => k.startsWith('AlertTopicArn') && k !== STACK_OUTPUTS.alertTopicArns,
     );
     expect(alertOutputs.sort()).toEqual(teams.map(alertTopicOutput));
+  });
+
+  test('AlertTopicArns: one JSON output mapping exactly the teams and default to their topics', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const arns = JSON.parse(resolveJoin(outputs[STACK_OUTPUTS.alertTopicArns]!.Value)) as Record<
+      string,
+      string
+    >;
+    expect(arns).toEqual(Object.fromEntries(teams.map((team) => [team, `ref:${topicId(team)}`])));
   });
 });

@@ -222,6 +222,8 @@ describe('functions', () => {
           [ENV.settings]: settings,
           [ENV.eventsTopicArn]: { Ref: logicalId(stack.eventsTopic.topic) },
           [ENV.alertTopicArns]: Match.anyValue(),
+          // Always set: the handler reads it at cold start, and this config declares no pipelines.
+          [ENV.pipelineStateMachineArns]: '{}',
         },
       },
       Description: Match.stringLikeRegexp('webhook'),
@@ -264,7 +266,7 @@ describe('functions', () => {
 });
 
 describe('IAM: least privilege through grants', () => {
-  test('webhook role: GetItem/PutItem/UpdateItem on the table and GetSecretValue on the secret', () => {
+  test('webhook role without pipelines: GetItem/PutItem/UpdateItem on the table, GetSecretValue on the secret', () => {
     const statements = statementsOf(ids.webhookRole);
     expect(statements).toContainEqual({
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -278,8 +280,10 @@ describe('IAM: least privilege through grants', () => {
       }),
     );
     const dynamoActions = actionsOf(statements).filter((a) => a.startsWith('dynamodb:'));
-    // No Query, Scan, DeleteItem or BatchWriteItem: the public function can neither list nor erase the record.
+    // No Query, Scan, DeleteItem or BatchWriteItem: the public function can neither list nor erase the record
+    // (Query on the base table comes with pipelines only, see pipeline-stack.test.ts).
     expect(dynamoActions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(actionsOf(statements).filter((a) => a.startsWith('states:'))).toEqual([]);
   });
 
   test('query role: only DynamoDB read actions, no secret', () => {
@@ -374,11 +378,13 @@ describe('HTTP API', () => {
 });
 
 describe('outputs the CLI reads', () => {
-  test('WebhookUrl, ApiUrl, TableName, SecretArn unchanged; EventsTopicArn added', () => {
+  test('WebhookUrl, ApiUrl, TableName, SecretArn unchanged; EventsTopicArn and the JSON maps added', () => {
     const apiId = logicalId(stack.ingress.api);
     expect(Object.values(STACK_OUTPUTS).sort()).toEqual([
+      'AlertTopicArns',
       'ApiUrl',
       'EventsTopicArn',
+      'PipelineStateMachineArns',
       'SecretArn',
       'TableName',
       'WebhookUrl',
@@ -390,6 +396,9 @@ describe('outputs the CLI reads', () => {
     template.hasOutput('TableName', { Value: { Ref: ids.table } });
     template.hasOutput('SecretArn', { Value: { Ref: ids.secret } });
     template.hasOutput('EventsTopicArn', { Value: { Ref: logicalId(stack.eventsTopic.topic) } });
+    // Without pipelines the map is still there, empty, so the CLI can always parse it.
+    template.hasOutput('PipelineStateMachineArns', { Value: '{}' });
+    template.hasOutput('AlertTopicArns', { Value: Match.anyValue() });
   });
 });
 
