@@ -13,6 +13,8 @@ import { parseDuration } from '../lambda/core/duration';
 import { AlertTopics, pascalCase } from './alert-topics';
 import { ChainedPipeline } from './chained-pipeline';
 import { EventsTopic } from './events-topic';
+import { Observability } from './observability';
+import { OperationsTopic } from './operations-topic';
 import { type CdkPipelineProps, cdkPipelineSettings } from './pipeline-props';
 import { configSteps } from './pipeline-steps';
 import { SyncTable } from './sync-table';
@@ -44,6 +46,8 @@ export const STACK_OUTPUTS = {
   alertTopicArns: 'AlertTopicArns',
   /** JSON object: pipeline name to its state machine's ARN (`{}` without pipelines). */
   pipelineStateMachineArns: 'PipelineStateMachineArns',
+  /** The topic the CloudWatch alarms notify; subscribe paging or chat endpoints here. */
+  operationsTopicArn: 'OperationsTopicArn',
 } as const;
 
 /** The output key of a team's alert topic ARN: `platform` -> `AlertTopicArnPlatform`, `default` -> `AlertTopicArnDefault`. */
@@ -57,8 +61,8 @@ export function pipelineConstructId(name: string): string {
 }
 
 /**
- * Composes the stateful resources (table, topics) and the stateless ones (pipelines, ingress, watchdog);
- * no resources are defined here directly.
+ * Composes the stateful resources (table, topics) and the stateless ones (pipelines, ingress, watchdog,
+ * dashboard and alarms); no resources are defined here directly.
  */
 export class SyncEventsStack extends Stack {
   public readonly syncTable: SyncTable;
@@ -66,6 +70,8 @@ export class SyncEventsStack extends Stack {
   public readonly eventsTopic: EventsTopic;
   public readonly ingress: WebhookIngress;
   public readonly watchdog: Watchdog;
+  public readonly operationsTopic: OperationsTopic;
+  public readonly observability: Observability;
   /** Every pipeline, the config's and the props', by name. */
   public readonly pipelines: Readonly<Record<string, ChainedPipeline>>;
 
@@ -107,6 +113,23 @@ export class SyncEventsStack extends Stack {
       // The config schema has already proven the duration parses.
       every: Duration.seconds(parseDuration(config.watchdog.every) as number),
     });
+    // The topics' one key again (a customer-managed key costs per month); the topic allows CloudWatch alarms on it.
+    this.operationsTopic = new OperationsTopic(this, 'OperationsTopic', {
+      masterKey: this.alertTopics.key,
+      emails: config.operations.emails,
+    });
+    this.observability = new Observability(this, 'Observability', {
+      api: this.ingress.api,
+      functions: {
+        webhook: this.ingress.webhookFunction,
+        query: this.ingress.queryFunction,
+        watchdog: this.watchdog.function,
+      },
+      stateMachines: Object.fromEntries(
+        Object.entries(this.pipelines).map(([name, pipeline]) => [name, pipeline.stateMachine]),
+      ),
+      topic: this.operationsTopic.topic,
+    });
 
     new CfnOutput(this, STACK_OUTPUTS.webhookUrl, {
       value: this.ingress.webhookUrl,
@@ -145,6 +168,10 @@ export class SyncEventsStack extends Stack {
         ),
       ),
       description: 'JSON object: pipeline name to its state machine ARN',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.operationsTopicArn, {
+      value: this.operationsTopic.topic.topicArn,
+      description: 'The CloudWatch alarms notify this topic: subscribe paging or chat endpoints here',
     });
   }
 

@@ -139,7 +139,7 @@ test('cdk-nag (AwsSolutions) reports no unacknowledged finding, SNS2 and SNS3 in
 });
 
 describe('topics', () => {
-  test('one alert topic per team plus default, and the events topic; logical ids pinned', () => {
+  test('one alert topic per team plus default, the events and operations topics; logical ids pinned', () => {
     expect(Object.keys(stack.alertTopics.topics).sort()).toEqual(teams);
     // Users subscribe to these topics outside the stack: a changed logical id would replace the topic.
     expect(Object.keys(template.findResources('AWS::SNS::Topic')).sort()).toEqual(
@@ -148,6 +148,7 @@ describe('topics', () => {
         'AlertTopicsDefaultTopic17FEBD51',
         'AlertTopicsPlatformTopicA02EC0FA',
         'EventsTopicE2B56CDB',
+        'OperationsTopic6000C985',
       ].sort(),
     );
   });
@@ -156,7 +157,8 @@ describe('topics', () => {
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const topics = Object.values(template.findResources('AWS::SNS::Topic'));
-    expect(topics).toHaveLength(teams.length + 1);
+    // The alert topics, the events topic and the operations topic.
+    expect(topics).toHaveLength(teams.length + 2);
     for (const topic of topics) expect(topic).toMatchObject({ Properties: { KmsMasterKeyId: keyArn() } });
   });
 
@@ -167,7 +169,11 @@ describe('topics', () => {
   });
 
   test('every topic has a policy denying requests without TLS', () => {
-    const topicIds = [...teams.map(topicId), logicalId(stack.eventsTopic.topic)];
+    const topicIds = [
+      ...teams.map(topicId),
+      logicalId(stack.eventsTopic.topic),
+      logicalId(stack.operationsTopic.topic),
+    ];
     template.resourceCountIs('AWS::SNS::TopicPolicy', topicIds.length);
     for (const id of topicIds) {
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {

@@ -378,12 +378,13 @@ describe('HTTP API', () => {
 });
 
 describe('outputs the CLI reads', () => {
-  test('WebhookUrl, ApiUrl, TableName, SecretArn unchanged; EventsTopicArn and the JSON maps added', () => {
+  test('WebhookUrl, ApiUrl, TableName, SecretArn unchanged; topic ARNs and the JSON maps added', () => {
     const apiId = logicalId(stack.ingress.api);
     expect(Object.values(STACK_OUTPUTS).sort()).toEqual([
       'AlertTopicArns',
       'ApiUrl',
       'EventsTopicArn',
+      'OperationsTopicArn',
       'PipelineStateMachineArns',
       'SecretArn',
       'TableName',
@@ -399,6 +400,7 @@ describe('outputs the CLI reads', () => {
     // Without pipelines the map is still there, empty, so the CLI can always parse it.
     template.hasOutput('PipelineStateMachineArns', { Value: '{}' });
     template.hasOutput('AlertTopicArns', { Value: Match.anyValue() });
+    template.hasOutput('OperationsTopicArn', { Value: { Ref: logicalId(stack.operationsTopic.topic) } });
   });
 });
 

@@ -169,7 +169,7 @@ describe('duplicates', () => {
       pending_at: '2026-04-23T13:44:00.000000Z',
       running_at: '2026-04-23T13:45:00.000000Z',
       completed_at: '2026-04-23T13:50:00.000000Z',
-      created_at: '2026-04-23T13:44:00.000000Z',
+      updated_at: '2026-04-23T13:50:00.000000Z',
     });
     expect(items.find((i) => i.entity === 'freshness')).toMatchObject({
       latest_state: 'completed',

@@ -131,7 +131,7 @@ async function history(target: Target, kind: 'events' | 'jobs', options: History
   const until = timeBound(options.until, '--until');
   const parts = await partitions(target, options);
   const pages = await Promise.all(parts.map((p) => target.store[kind]({ ...p, since, until, limit })));
-  const sortKey = kind === 'events' ? 'timestamp' : 'created_at';
+  const sortKey = kind === 'events' ? 'timestamp' : 'updated_at';
   return pages
     .flat()
     .filter((item) => options.collection === undefined || item.collection_readable_id === options.collection)
@@ -212,9 +212,9 @@ export async function jobs(
   const now = Date.now();
   print(
     table(
-      ['STARTED', 'JOB', 'STATE', 'COLLECTION', 'SOURCE', 'DURATION', 'ERROR'],
+      ['LAST EVENT', 'JOB', 'STATE', 'COLLECTION', 'SOURCE', 'DURATION', 'ERROR'],
       list.map((j) => [
-        ago(String(j.created_at), now),
+        ago(String(j.updated_at), now),
         String(j.sync_job_id),
         status(String(j.state)),
         String(j.collection_readable_id),

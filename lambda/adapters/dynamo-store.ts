@@ -118,8 +118,9 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
 
   /**
    * The job's record: one register per state time (the earliest seen), the current state (highest rank;
-   * among terminal states the earliest, so the first terminal state is final), and the creation time that
-   * orders jobs in the indexes (the earliest event seen).
+   * among terminal states the earliest, so the first terminal state is final), and the time of its latest
+   * event, which orders jobs in the indexes. Every register is one that an in-order event moves, so the
+   * usual delivery is a single update; a late or repeated event falls back to register-by-register.
    */
   async advanceJob(event: SyncEvent): Promise<JobTimes | undefined> {
     const state = event.state;
@@ -142,9 +143,9 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
     Object.entries(indexKeys).forEach(([name, value]) => (values[`:${name}`] = value));
     const registers: Register[] = [
       {
-        when: `${NEW}(#created_at) OR #created_at > :ts`,
+        when: `${NEW}(#updated_at) OR #updated_at <= :ts`,
         set: [
-          '#created_at = :ts',
+          '#updated_at = :ts',
           ...Object.keys(indexKeys).map((k) => `#${k} = :${k}`),
           `#${TTL_ATTRIBUTE} = :expires`,
         ],
@@ -165,7 +166,7 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
       always: ['#entity = :job_entity', '#sync_job_id = :sync_job_id', ...IDENTITY_SET],
       registers,
       names: namesOf([
-        'created_at',
+        'updated_at',
         at,
         'state',
         'state_rank',
@@ -435,7 +436,7 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
     return this.indexedHistory('E#', filter);
   }
 
-  /** Jobs newest first (by their first event), of one source or one collection. */
+  /** Jobs newest first (by their latest event), of one source or one collection. */
   async jobs(filter: {
     readonly source?: string;
     readonly collection?: string;

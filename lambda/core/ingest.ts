@@ -75,23 +75,26 @@ export async function processDelivery(
       return { result: 'quarantined', deliveryId: delivery.id, reason: classified.reason };
     case 'lifecycle': {
       const { event } = classified;
-      const [audit, job, freshness] = await Promise.allSettled([
+      // The three writes are independent single-item writes, and the events topic needs nothing they
+      // produce, so all four go out at once: a plain event costs one round trip of latency. The topic is
+      // at-least-once (as SNS itself is): a retried delivery publishes again, and a subscriber that cares
+      // drops the repeat by its `event_id` attribute.
+      const [audit, job, freshness, published] = await Promise.allSettled([
         deps.recorder.putAuditEvent(event, delivery),
         deps.recorder.advanceJob(event),
         deps.recorder.advanceFreshness(event),
-      ]);
-      throwFirstRejection([audit, job, freshness]);
-      // Side effects only after the record is complete, so an alert's body reads the updated freshness.
-      // The events topic is at-least-once (as SNS itself is): publishing again on a duplicate delivery
-      // costs nothing and guarantees an event whose first publish failed still goes out on the retry.
-      const effects = await Promise.allSettled([
         deps.notifier.publishEvent(event),
+      ]);
+      throwFirstRejection([audit, job, freshness, published]);
+      // What depends on the recorded state comes after it: the alert's body reads the updated freshness,
+      // and the pipeline gate reads every source of the collection.
+      const effects = await Promise.allSettled([
         event.state === 'failed' ? alertFailureOnce(deps, event, delivery.id, now) : Promise.resolve(),
         advancePipelines(deps, event, delivery.id, now),
       ]);
       throwFirstRejection(effects);
       const isNew = (audit as PromiseFulfilledResult<boolean>).value;
-      const pipelines = (effects[2] as PromiseFulfilledResult<PipelineOutcome[]>).value;
+      const pipelines = (effects[1] as PromiseFulfilledResult<PipelineOutcome[]>).value;
       const times = (job as PromiseFulfilledResult<JobTimes | undefined>).value;
       const syncDurationSeconds =
         isNew && event.state === 'completed' && times?.running_at && times.completed_at === event.timestamp

@@ -7,7 +7,7 @@
  * | item            | pk                    | sk                   | gsi1pk / gsi1sk                          | gsi2pk / gsi2sk               |
  * | --------------- | --------------------- | -------------------- | ---------------------------------------- | ----------------------------- |
  * | freshness       | COLL#<collection>     | SRC#<source key>     | FRESHNESS / <collection>#<source key>    |                               |
- * | job summary     | JOB#<sync_job_id>     | JOB                  | SRC#<source key> / J#<created>#<job>     | COLL#<c> / J#<created>#<job>  |
+ * | job summary     | JOB#<sync_job_id>     | JOB                  | SRC#<source key> / J#<updated>#<job>     | COLL#<c> / J#<updated>#<job>  |
  * | audit event     | JOB#<sync_job_id>     | EVENT#<event_type>   | SRC#<source key> / E#<ts>#<job>#<type>   | COLL#<c> / E#<ts>#<job>#<type>|
  * | ignored         | DELIVERY#<svix id>    | IGNORED              | IGNORED / <received>#<svix id>           |                               |
  * | quarantined     | DELIVERY#<svix id>    | QUARANTINE           | QUARANTINE / <received>#<svix id>        |                               |
@@ -47,11 +47,11 @@ export const keys = {
     gsi1sk: `${collection}#${source}`,
   }),
   job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
-  jobIndex: (collection: string, source: string, created: string, jobId: string) => ({
+  jobIndex: (collection: string, source: string, updated: string, jobId: string) => ({
     gsi1pk: `SRC#${source}`,
-    gsi1sk: `J#${created}#${jobId}`,
+    gsi1sk: `J#${updated}#${jobId}`,
     gsi2pk: `COLL#${collection}`,
-    gsi2sk: `J#${created}#${jobId}`,
+    gsi2sk: `J#${updated}#${jobId}`,
   }),
   event: (jobId: string, eventType: string) => ({ pk: `JOB#${jobId}`, sk: `EVENT#${eventType}` }),
   eventIndex: (collection: string, source: string, ts: string, jobId: string, eventType: string) => ({

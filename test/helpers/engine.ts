@@ -1,4 +1,9 @@
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+  type ScanCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,8 +47,15 @@ export async function startEngine(): Promise<Engine> {
       return name;
     },
     async scan(table) {
-      const out = await client.send(new ScanCommand({ TableName: table }));
-      return (out.Items ?? []).map((item) => unmarshall(item));
+      // Every page: a Scan stops at 1 MB, which large quarantined bodies reach quickly.
+      const items: Record<string, unknown>[] = [];
+      let start: ScanCommandOutput['LastEvaluatedKey'];
+      do {
+        const out = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+        items.push(...(out.Items ?? []).map((item) => unmarshall(item)));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return items;
     },
     async stop() {
       client.destroy();
