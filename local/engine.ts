@@ -1,6 +1,8 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { createTableInput } from '../lambda/adapters/table-definition';
 
 // dynalite is CommonJS without types.
@@ -19,8 +21,48 @@ export function localDynamoClient(endpoint: string, maxAttempts = 3): DynamoDBCl
 
 export interface LocalEngine {
   readonly endpoint: string;
+  /** The in-process server (tests reach into it); absent when the engine runs in its own process. */
   readonly server: Server;
   stop(): Promise<void>;
+}
+
+/**
+ * The engine in a child process (local mode and the benchmark): the same dynalite, persisted under
+ * `dataDir`, but with a core of its own instead of sharing the HTTP handlers' event loop.
+ */
+export async function startEngineProcess(options: {
+  dataDir?: string;
+  host: string;
+  port: number;
+}): Promise<Omit<LocalEngine, 'server'>> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const child = fork(
+    path.join(__dirname, 'engine-process.cjs'),
+    [JSON.stringify({ path: options.dataDir, host: options.host, port: options.port })],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { port?: number; error?: string; code?: string }) =>
+      message.port !== undefined
+        ? resolve(message.port)
+        : reject(Object.assign(new Error(message.error), { code: message.code })),
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`the engine process exited (${code}) before it was ready`)),
+    );
+  });
+  return {
+    endpoint: `http://${options.host}:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.send('stop');
+      }),
+  };
 }
 
 /**
@@ -64,5 +106,11 @@ export async function ensureTable(
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;
   }
   await client.send(new CreateTableCommand(createTableInput(tableName)));
-  return 'created';
+  // The persisted engine finishes creating a table asynchronously: serve nothing until it is ACTIVE.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return 'created';
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`table ${tableName} did not become active`);
 }

@@ -1,4 +1,4 @@
-import { appendFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Alert } from '../lambda/core/alerts';
 import type { SyncEvent } from '../lambda/core/events';
 import type { Notifier } from '../lambda/core/ports';
@@ -6,9 +6,13 @@ import { eventAttributes } from '../lambda/adapters/sns-notifier';
 
 /**
  * Local mode's stand-in for the SNS topics: each message goes to the console and, as one JSON line, to a
- * file, so what a subscriber would have received can be read back (`notifications.jsonl`).
+ * file, so what a subscriber would have received can be read back (`notifications.jsonl`). One append
+ * stream for the file's lifetime: opening the file per message would queue behind the engine's disk I/O
+ * in libuv's thread pool under load.
  */
 export class LocalNotifier implements Notifier {
+  private stream: WriteStream | undefined;
+
   constructor(
     private readonly file: string,
     private readonly print: (line: string) => void = console.log,
@@ -35,7 +39,19 @@ export class LocalNotifier implements Notifier {
     this.print(`ALERT  [${team}] ${alert.subject}`);
   }
 
+  /** Flushes and closes the file. */
+  close(): Promise<void> {
+    const stream = this.stream;
+    this.stream = undefined;
+    return new Promise((resolve) => (stream ? stream.end(resolve) : resolve()));
+  }
+
   private write(record: Record<string, unknown>): Promise<void> {
-    return appendFile(this.file, `${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`);
+    this.stream ??= createWriteStream(this.file, { flags: 'a' });
+    const line = `${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`;
+    // Resolves once the line is handed to the OS, so a publish that "succeeded" is in the file.
+    return new Promise((resolve, reject) =>
+      (this.stream as WriteStream).write(line, (error) => (error ? reject(error) : resolve())),
+    );
   }
 }

@@ -7,6 +7,10 @@
  *   SYNC_EVENTS_DATA          data folder (default: .sync-events/ in the working directory)
  *   PORT, DYNAMODB_PORT       loopback ports (default: 3000, 8000)
  */
+// The engine's LevelDB and the notifications file both use libuv's thread pool; its default of four
+// threads queues them under load. Must be set before the first asynchronous file operation.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

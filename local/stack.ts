@@ -11,7 +11,7 @@ import { runWatchdog } from '../lambda/core/watchdog';
 import { makeQueryHandler } from '../lambda/query/app';
 import { makeWebhookHandler } from '../lambda/webhook/app';
 import { LOCAL } from './defaults';
-import { ensureTable, localDynamoClient, startEngine } from './engine';
+import { ensureTable, localDynamoClient, startEngineProcess } from './engine';
 import { httpListener } from './http';
 import { LocalNotifier } from './local-notifier';
 import { LocalPipelineStarter, localPipelines } from './pipeline-runner';
@@ -47,7 +47,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const host = options.host ?? LOCAL.host;
   const print = options.print ?? console.log;
   const settings = runtimeSettings(options.config);
-  const engine = await startEngine({
+  const engine = await startEngineProcess({
     dataDir: path.join(options.dataDir, 'dynamodb'),
     host,
     port: options.dynamodbPort ?? LOCAL.dynamodbPort,
@@ -134,6 +134,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await starter.idle();
+      await notifier.close();
       client.destroy();
       await engine.stop();
     },

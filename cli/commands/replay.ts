@@ -31,9 +31,8 @@ function starterFor(
   return new SfnStarter(new SFNClient({}), JSON.parse(machines) as Record<string, string>);
 }
 
-function notifierFor(target: Target, print: Print): Notifier {
-  if (target.kind === 'local')
-    return new LocalNotifier(path.join(target.dataDir, LOCAL.notificationsFile), () => {});
+function notifierFor(target: Target, print: Print): Notifier & { close?: () => Promise<void> } {
+  if (target.kind === 'local') return new LocalNotifier(path.join(target.dataDir, LOCAL.notificationsFile), () => {});
   const events = target.outputs.EventsTopicArn;
   const alerts = target.outputs.AlertTopicArns;
   if (!events || !alerts)
