@@ -85,7 +85,7 @@ function request(body: unknown, id = `msg_${randomUUID()}`): APIGatewayProxyEven
 
 // ---------------------------------------------------------------- bundles and module init
 
-function bundlesAndInit(): { rows: string[][]; webhookKb: number; webhookInitMs: number } {
+function bundlesAndInit(): { rows: string[][]; webhookKb: number; webhookInitMs: number; sdkInitMs: number } {
   const outdir = mkdtempSync(path.join(tmpdir(), 'sync-events-bench-cdk-'));
   const config = parseConfig(JSON.parse(readFileSync(path.join(ROOT, 'config', 'default.json'), 'utf8')));
   config.pipelines.forEach((p) =>
@@ -137,8 +137,25 @@ function bundlesAndInit(): { rows: string[][]; webhookKb: number; webhookInitMs:
     }
     rows.push([name, `${kb.toFixed(1)} KB`, ms(median(samples)), ms(quantile(samples, 0.9))]);
   }
+  // The share of the AWS SDK alone: the clients the webhook loads, required in fresh processes the same way.
+  const sdk = ['client-dynamodb', 'lib-dynamodb', 'client-sns', 'client-sfn', 'client-secrets-manager'].map(
+    (m) => `@aws-sdk/${m}`,
+  );
+  const sdkSamples = Array.from({ length: 15 }, () =>
+    Number(
+      execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const t=performance.now();${sdk.map((m) => `require(${JSON.stringify(m)})`).join(';')};process.stdout.write(String(performance.now()-t))`,
+        ],
+        { env, encoding: 'utf8' },
+      ),
+    ),
+  );
+  rows.push(['(the AWS SDK clients alone)', '-', ms(median(sdkSamples)), ms(quantile(sdkSamples, 0.9))]);
   rmSync(outdir, { recursive: true, force: true });
-  return { rows, webhookKb, webhookInitMs };
+  return { rows, webhookKb, webhookInitMs, sdkInitMs: median(sdkSamples) };
 }
 
 // ---------------------------------------------------------------- AWS calls per event, and latency
@@ -560,8 +577,24 @@ async function main(): Promise<void> {
     ],
   );
   say();
+  say('## Budgets');
+  say();
+  const initOk = bundles.webhookInitMs < 100;
   say(
-    `Budget check: webhook bundle ${bundles.webhookKb.toFixed(1)} KB of 250 KB; init ${ms(bundles.webhookInitMs)} of 100 ms.`,
+    `- Webhook bundle: ${bundles.webhookKb.toFixed(1)} KB of 250 KB. The AWS SDK is left out (the Lambda runtime provides it); zod/mini, Powertools and the core are in.`,
+  );
+  say(
+    `- Webhook module init: ${ms(bundles.webhookInitMs)} (budget 100 ms, ${initOk ? 'met' : 'missed'}), of which the AWS SDK clients alone take ` +
+      `${ms(bundles.sdkInitMs)}: the project's own code costs the difference. ${initOk ? 'The p90 can pass 100 ms on this shared machine.' : 'The fix: load the Step Functions and Secrets Manager clients on first use (they serve rare paths), or bundle the few SDK commands used, tree-shaken, instead of loading whole client packages.'}`,
+  );
+  say(
+    "- A plain lifecycle event costs 3 DynamoDB writes and 1 publish (the budget). A duplicate or late event costs more: when the combined conditional update fails, each register is retried alone (up to one call per register). DynamoDB's ReturnValuesOnConditionCheckFailure would let the function pick the registers that can move from the old item in one more call; the local engine does not support it, so it is not used yet.",
+  );
+  say(
+    "- Latency: against a 5 ms round trip, the webhook costs about one round trip plus the engine's work, not four: the writes and the publish overlap.",
+  );
+  say(
+    `- Local server: ${load.lost} events lost and ${load.duplicateEffects} duplicate effects. Throughput is bound by the embedded engine (dynalite runs every request on one core, each event is 3 conditional writes on 2 indexes); DynamoDB itself has no such ceiling.`,
   );
   writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), `${report.join('\n')}\n`);
   if (existsSync(path.join(ROOT, 'cdk.out')) && readdirSync(path.join(ROOT, 'cdk.out')).length === 0)
