@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
 
 export default tseslint.config(
-  { ignores: ['cdk.out/**', 'node_modules/**', '.tools/**', 'dist/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['cdk.out/**', 'node_modules/**', '.tools/**', 'dist/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
