@@ -32,7 +32,8 @@ function starterFor(
 }
 
 function notifierFor(target: Target, print: Print): Notifier & { close?: () => Promise<void> } {
-  if (target.kind === 'local') return new LocalNotifier(path.join(target.dataDir, LOCAL.notificationsFile), () => {});
+  if (target.kind === 'local')
+    return new LocalNotifier(path.join(target.dataDir, LOCAL.notificationsFile), () => {});
   const events = target.outputs.EventsTopicArn;
   const alerts = target.outputs.AlertTopicArns;
   if (!events || !alerts)
