@@ -30,6 +30,7 @@ import { SyncEventsStack } from '../lib/sync-events-stack';
 import { LOCAL } from '../local/defaults';
 import { localDynamoClient, startEngineProcess } from '../local/engine';
 import { startFakeAws } from './fake-aws';
+import { currentPayload } from '../test/helpers/deliveries';
 
 const ROOT = path.join(__dirname, '..');
 const SECRET = `whsec_${Buffer.from('benchmark-signing-secret-32-bytes!').toString('base64')}`;
@@ -47,24 +48,12 @@ function quantile(values: readonly number[], q: number): number {
 const median = (values: readonly number[]) => quantile(values, 0.5);
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
+/** The test fixtures' payload (Airweave's current format), for a new job at the current time. */
 function payload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    event_type: 'sync.completed',
+    ...currentPayload(),
     timestamp: `${new Date().toISOString().slice(0, 23)}000Z`,
-    organization_id: '8d1c1f2e-5b4a-4c1e-9f3a-1b2c3d4e5f60',
-    sync_id: '5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0',
     sync_job_id: randomUUID(),
-    collection_id: 'c0ffee00-1111-4222-8333-444455556666',
-    source_connection_id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
-    source_type: 'github',
-    collection_name: 'Engineering Context',
-    collection_readable_id: 'engineering-context-ab123',
-    entities_inserted: 0,
-    entities_updated: 0,
-    entities_deleted: 0,
-    entities_skipped: 0,
-    chunks_written: 0,
-    error: null,
     ...overrides,
   };
 }
