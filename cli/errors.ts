@@ -24,7 +24,9 @@ export function explain(error: unknown, what: string): CliError {
     cause?: { code?: string };
   };
   const code = e.code ?? e.cause?.code;
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || e.name === 'TimeoutError')
+  // The SDK sometimes wraps the socket error ("AWS SDK error wrapper for Error: connect ECONNREFUSED").
+  const unreachable = /ECONNREFUSED|ECONNRESET|EHOSTUNREACH/.test(`${code ?? ''} ${e.message ?? ''}`);
+  if (unreachable || e.name === 'TimeoutError')
     return new CliError(`cannot reach ${what}: is the local stack running? Start it with \`npm start\`.`);
   if (/Region is missing/i.test(e.message ?? ''))
     return new CliError('no AWS region: set AWS_REGION (or a profile with a region), or use --local');
