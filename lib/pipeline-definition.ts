@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -56,6 +57,12 @@ export function pipelineDefinition(scope: Construct, props: PipelineDefinitionPr
       ),
       expressionAttributeValues: values,
       resultPath: sfn.JsonPath.DISCARD,
+    }).addRetry({
+      // Throttling or a transient error must not lose the run's record: each update only SETs, so a
+      // repeated one changes nothing.
+      maxAttempts: 4,
+      interval: Duration.seconds(1),
+      backoffRate: 2,
     });
   const now = tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime'));
 

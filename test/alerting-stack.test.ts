@@ -1,14 +1,19 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { DEFAULT_TEAM } from '../lambda/core/alerts';
 import { type AppConfig, parseConfig, runtimeSettings } from '../lambda/core/config';
 import { ENV } from '../lambda/core/table-schema';
 import { alertTopicOutput, STACK_OUTPUTS, SyncEventsStack } from '../lib/sync-events-stack';
+import {
+  actionsOf,
+  joinToText,
+  logicalId,
+  type NagSynth,
+  type PolicyStatement,
+  roleStatements,
+  synthWithNag,
+} from './helpers/synth';
 
 // Two teams: one with a routing rule and one mailbox, one matching everything with two mailboxes.
 const config = parseConfig({
@@ -24,13 +29,6 @@ const config = parseConfig({
 });
 const teams = ['data', DEFAULT_TEAM, 'platform'];
 
-interface Statement {
-  Action: string | string[];
-  Effect: string;
-  Resource: unknown;
-  Condition?: unknown;
-}
-
 interface Synthesized {
   stack: SyncEventsStack;
   template: Template;
@@ -38,84 +36,33 @@ interface Synthesized {
   synthError: unknown;
 }
 
-const outdirs: string[] = [];
+const synths: NagSynth<SyncEventsStack>[] = [];
 
-/** Synthesizes the stack with cdk-nag, reading the template from disk (nag makes synth throw after writing it). */
+/** Synthesizes the stack with cdk-nag (which makes synth throw after writing the template and report). */
 function synthesize(appConfig: AppConfig): Synthesized {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-alerting-'));
-  outdirs.push(outdir);
-  const app = new App({ outdir });
-  const stack = new SyncEventsStack(app, 'AlertingStack', { config: appConfig });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  let synthError: unknown;
-  try {
-    app.synth();
-  } catch (error) {
-    synthError = error;
-  }
-  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')) as unknown;
-  const reportFile = path.join(outdir, 'validation-report.json');
-  const report = (fs.existsSync(reportFile) ? read('validation-report.json') : { pluginReports: [] }) as {
-    pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
-  };
-  const violations = report.pluginReports.flatMap((r) =>
-    r.violations.map(
-      (v) => `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
-    ),
+  const synth = synthWithNag(
+    'sync-events-alerting-',
+    (app) => new SyncEventsStack(app, 'AlertingStack', { config: appConfig }),
   );
-  const template = Template.fromJSON(read(`${stack.artifactId}.template.json`) as Record<string, unknown>);
-  return { stack, template, violations, synthError };
+  synths.push(synth);
+  const { built: stack, violations, synthError } = synth;
+  return { stack, template: synth.template(stack), violations, synthError };
 }
 
 let synthesized: Synthesized;
 let template: Template;
 let stack: SyncEventsStack;
 
-function logicalId(construct: IConstruct): string {
-  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
 const topicId = (team: string) => logicalId(stack.alertTopics.topics[team]!);
 const keyArn = () => ({ 'Fn::GetAtt': [logicalId(stack.alertTopics.key), 'Arn'] });
 
-function statementsOf(role: IConstruct): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: Match.arrayWith([{ Ref: logicalId(role) }]) },
-  });
-  return Object.values(policies).flatMap(
-    (p) =>
-      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
-        .Statement,
-  );
-}
-
-const actionsOf = (statements: readonly Statement[]): string[] =>
-  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-const withAction = (statements: readonly Statement[], prefix: string) =>
+const statementsOf = (role: IConstruct) => roleStatements(template, logicalId(role));
+const withAction = (statements: readonly PolicyStatement[], prefix: string) =>
   statements.filter((s) => actionsOf([s]).some((a) => a.startsWith(prefix)));
-const resourcesOf = (statements: readonly Statement[]): unknown[] =>
+const resourcesOf = (statements: readonly PolicyStatement[]): unknown[] =>
   statements.flatMap((s) => (Array.isArray(s.Resource) ? (s.Resource as unknown[]) : [s.Resource]));
 const distinct = (values: readonly string[]) => [...new Set(values)];
 const refs = (ids: readonly string[]) => ids.map((id) => ({ Ref: id }));
-
-/**
- * The deploy-time value of an environment variable built with `Stack.toJsonString`: an `Fn::Join` of
- * literal text and `Ref`s. Each `Ref` is replaced by `ref:<logical id>`, so the JSON parses and its values
- * say which resource they point at.
- */
-function resolveJoin(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  if (!join) throw new Error(`expected a string or Fn::Join, got ${JSON.stringify(value)}`);
-  return join[1]
-    .map((part) => {
-      if (typeof part === 'string') return part;
-      const ref = (part as { Ref?: string }).Ref;
-      if (typeof ref !== 'string') throw new Error(`unexpected part ${JSON.stringify(part)}`);
-      return `ref:${ref}`;
-    })
-    .join(join[0]);
-}
 
 function environmentOf(fn: IConstruct): Record<string, unknown> {
   const resource = template.toJSON().Resources[logicalId(fn)] as {
@@ -130,7 +77,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
+  for (const synth of synths) synth.cleanup();
 });
 
 test('cdk-nag (AwsSolutions) reports no unacknowledged finding, SNS2 and SNS3 included', () => {
@@ -221,9 +168,10 @@ describe('function environment', () => {
     (name) => {
       const fn = name === 'webhook' ? stack.ingress.webhookFunction : stack.watchdog.function;
       const variables = environmentOf(fn);
-      const arns = JSON.parse(resolveJoin(variables[ENV.alertTopicArns])) as Record<string, string>;
+      // Built with `Stack.toJsonString`: an Fn::Join of literal text and the topics' Refs.
+      const arns = JSON.parse(joinToText(variables[ENV.alertTopicArns])) as Record<string, string>;
       expect(Object.keys(arns).sort()).toEqual(teams);
-      for (const team of teams) expect(arns[team]).toBe(`ref:${topicId(team)}`);
+      for (const team of teams) expect(arns[team]).toBe(`\${${topicId(team)}}`);
       expect(variables[ENV.eventsTopicArn]).toEqual({ Ref: logicalId(stack.eventsTopic.topic) });
       expect(JSON.parse(variables[ENV.settings] as string)).toEqual(runtimeSettings(config));
     },
@@ -347,10 +295,10 @@ describe('outputs', () => {
 
   test('AlertTopicArns: one JSON output mapping exactly the teams and default to their topics', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    const arns = JSON.parse(resolveJoin(outputs[STACK_OUTPUTS.alertTopicArns]!.Value)) as Record<
+    const arns = JSON.parse(joinToText(outputs[STACK_OUTPUTS.alertTopicArns]!.Value)) as Record<
       string,
       string
     >;
-    expect(arns).toEqual(Object.fromEntries(teams.map((team) => [team, `ref:${topicId(team)}`])));
+    expect(arns).toEqual(Object.fromEntries(teams.map((team) => [team, `\${${topicId(team)}}`])));
   });
 });

@@ -1,18 +1,14 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { App, type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { parseConfig } from '../lambda/core/config';
 import { METRIC, METRICS_NAMESPACE, SERVICE } from '../lambda/core/metrics';
 import { Observability, type ObservabilityProps } from '../lib/observability';
 import { STACK_OUTPUTS, SyncEventsStack } from '../lib/sync-events-stack';
+import { joinToText, logicalId, type NagSynth, synthWithNag } from './helpers/synth';
 
 // One pipeline (one failure alarm) and one operations mailbox.
 const config = parseConfig({
@@ -27,34 +23,9 @@ const config = parseConfig({
   ],
 });
 
-let outdir: string;
+let synth: NagSynth<SyncEventsStack>;
 let stack: SyncEventsStack;
 let template: Template;
-let violations: string[];
-let synthError: unknown;
-
-function logicalId(construct: IConstruct): string {
-  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
-/**
- * A CloudFormation string value as text: the parts of an Fn::Join joined, `{Ref: X}` as `ref:X` and
- * `{Fn::GetAtt: [X, A]}` as `getatt:X.A`, so JSON built from tokens parses and says what it points at.
- */
-function resolveTokens(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  if (!join) throw new Error(`expected a string or Fn::Join, got ${JSON.stringify(value)}`);
-  return join[1]
-    .map((part) => {
-      if (typeof part === 'string') return part;
-      const { Ref: ref, 'Fn::GetAtt': getAtt } = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
-      if (ref !== undefined) return `ref:${ref}`;
-      if (getAtt !== undefined) return `getatt:${getAtt[0]}.${getAtt[1]}`;
-      throw new Error(`unexpected part ${JSON.stringify(part)}`);
-    })
-    .join(join[0]);
-}
 
 /** One entry of a graph widget's `metrics`, normalized: a metric or a math/search expression. */
 interface GraphMetric {
@@ -75,7 +46,8 @@ function dashboardOf(t: Template): { widgets: Widget[]; metrics: GraphMetric[] }
   const dashboards = Object.values(t.findResources('AWS::CloudWatch::Dashboard'));
   expect(dashboards).toHaveLength(1);
   const body = (dashboards[0] as { Properties: { DashboardBody: unknown } }).Properties.DashboardBody;
-  const { widgets } = JSON.parse(resolveTokens(body)) as { widgets: Widget[] };
+  // Refs and GetAtts in the body read `${X}` and `${X.Attr}`.
+  const { widgets } = JSON.parse(joinToText(body)) as { widgets: Widget[] };
   const metrics = widgets.flatMap((w) =>
     (w.properties.metrics ?? []).map((entry): GraphMetric => {
       const widget = w.properties.title ?? '';
@@ -101,31 +73,16 @@ function search(metricName: string, dimensions: readonly string[], filter = ''):
 }
 
 beforeAll(() => {
-  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-observability-'));
-  const app = new App({ outdir });
-  stack = new SyncEventsStack(app, 'ObservabilityStack', { config });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  // cdk-nag makes synth throw after writing the template and the report, so both are read from disk.
-  try {
-    app.synth();
-  } catch (error) {
-    synthError = error;
-  }
-  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')) as unknown;
-  const reportFile = path.join(outdir, 'validation-report.json');
-  const report = (fs.existsSync(reportFile) ? read('validation-report.json') : { pluginReports: [] }) as {
-    pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
-  };
-  violations = report.pluginReports.flatMap((r) =>
-    r.violations.map(
-      (v) => `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
-    ),
+  synth = synthWithNag(
+    'sync-events-observability-',
+    (app) => new SyncEventsStack(app, 'ObservabilityStack', { config }),
   );
-  template = Template.fromJSON(read(`${stack.artifactId}.template.json`) as Record<string, unknown>);
+  stack = synth.built;
+  template = synth.template(stack);
 });
 
 afterAll(() => {
-  fs.rmSync(outdir, { recursive: true, force: true });
+  synth.cleanup();
 });
 
 const opsTopicId = () => logicalId(stack.operationsTopic.topic);
@@ -137,8 +94,8 @@ const functionIds = () => ({
 });
 
 test('cdk-nag (AwsSolutions) reports no unacknowledged finding', () => {
-  expect(violations).toEqual([]);
-  expect(synthError).toBeUndefined();
+  expect(synth.violations).toEqual([]);
+  expect(synth.synthError).toBeUndefined();
 });
 
 describe('operations topic', () => {
@@ -333,7 +290,7 @@ describe('dashboard', () => {
 
   test('API 4xx, 5xx and latency by ApiId', () => {
     const { metrics } = dashboardOf(template);
-    const api = { ApiId: `ref:${logicalId(stack.ingress.api)}` };
+    const api = { ApiId: `\${${logicalId(stack.ingress.api)}}` };
     for (const name of ['4xx', '5xx'])
       expectMetric(metrics, { namespace: 'AWS/ApiGateway', metricName: name, dimensions: api, stat: 'Sum' });
     expectMetric(metrics, {
@@ -347,7 +304,7 @@ describe('dashboard', () => {
   test('Lambda errors and duration of the webhook, query and watchdog functions', () => {
     const { metrics } = dashboardOf(template);
     for (const id of Object.values(functionIds())) {
-      const dimensions = { FunctionName: `ref:${id}` };
+      const dimensions = { FunctionName: `\${${id}}` };
       expectMetric(metrics, { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions, stat: 'Sum' });
       expectMetric(metrics, { namespace: 'AWS/Lambda', metricName: 'Duration', dimensions, stat: 'p99' });
     }
@@ -355,7 +312,7 @@ describe('dashboard', () => {
 
   test("the pipeline's state machine: executions succeeded, failed and timed out", () => {
     const { metrics } = dashboardOf(template);
-    const dimensions = { StateMachineArn: `ref:${machineId()}` };
+    const dimensions = { StateMachineArn: `\${${machineId()}}` };
     for (const name of ['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut'])
       expectMetric(metrics, { namespace: 'AWS/States', metricName: name, dimensions, stat: 'Sum' });
   });
@@ -363,9 +320,7 @@ describe('dashboard', () => {
   test('an alarm status widget lists every alarm', () => {
     const alarmWidgets = dashboardOf(template).widgets.filter((w) => w.type === 'alarm');
     expect(alarmWidgets).toHaveLength(1);
-    const arns = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map(
-      (id) => `getatt:${id}.Arn`,
-    );
+    const arns = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map((id) => `\${${id}.Arn}`);
     expect([...alarmWidgets[0]!.properties.alarms!].sort()).toEqual(arns.sort());
   });
 

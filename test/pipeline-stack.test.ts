@@ -3,10 +3,9 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { DEFAULT_TEAM } from '../lambda/core/alerts';
 import { type AppConfig, parseConfig } from '../lambda/core/config';
@@ -14,6 +13,15 @@ import { ENV } from '../lambda/core/table-schema';
 import { PIPELINE_STATES } from '../lib/pipeline-definition';
 import type { CdkPipelineProps } from '../lib/pipeline-props';
 import { STACK_OUTPUTS, SyncEventsStack } from '../lib/sync-events-stack';
+import {
+  actionsOf,
+  joinToText,
+  logicalId,
+  type NagSynth,
+  type PolicyStatement,
+  roleStatements,
+  synthWithNag,
+} from './helpers/synth';
 
 // asl-validator ships no type declarations: load it through a typed require.
 type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
@@ -57,12 +65,6 @@ const handlerConfig = parseConfig({
   ],
 });
 
-interface Statement {
-  Action: string | string[];
-  Effect: string;
-  Resource: unknown;
-}
-
 interface AslState {
   Type: string;
   Resource?: string;
@@ -78,36 +80,11 @@ interface Asl {
   States: Record<string, AslState>;
 }
 
-let outdir: string;
+let synth: NagSynth<{ stack: SyncEventsStack; handlerStack: SyncEventsStack }>;
 let stack: SyncEventsStack;
 let handlerStack: SyncEventsStack;
 let template: Template;
 let handlerTemplate: Template;
-let violations: string[];
-let synthError: unknown;
-
-function logicalId(construct: IConstruct): string {
-  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
-/**
- * A CloudFormation string value as text: the parts of an Fn::Join joined, `{Ref: X}` as `${Ref:X}` and
- * `{Fn::GetAtt: [X, A]}` as `${GetAtt:X.A}`, so JSON built from tokens parses and says what it points at.
- */
-function resolveTokens(value: unknown, pseudo: Readonly<Record<string, string>> = {}): string {
-  if (typeof value === 'string') return value;
-  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  if (!join) throw new Error(`expected a string or Fn::Join, got ${JSON.stringify(value)}`);
-  return join[1]
-    .map((part) => {
-      if (typeof part === 'string') return part;
-      const { Ref: ref, 'Fn::GetAtt': getAtt } = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
-      if (ref !== undefined) return pseudo[ref] ?? `\${Ref:${ref}}`;
-      if (getAtt !== undefined) return `\${GetAtt:${getAtt[0]}.${getAtt[1]}}`;
-      throw new Error(`unexpected part ${JSON.stringify(part)}`);
-    })
-    .join(join[0]);
-}
 
 function resourceOf(t: Template, id: string): { Type: string; Properties: Record<string, unknown> } {
   const resource = t.toJSON().Resources[id] as { Type: string; Properties: Record<string, unknown> };
@@ -124,25 +101,14 @@ function definitionOf(
   pseudo: Readonly<Record<string, string>> = {},
 ): Asl {
   const { Properties } = resourceOf(t, logicalId(machine));
-  return JSON.parse(resolveTokens(Properties.DefinitionString, pseudo)) as Asl;
+  // `{Ref: X}` as `${X}` and `{Fn::GetAtt: [X, A]}` as `${X.A}`, unless `pseudo` gives the value.
+  return JSON.parse(joinToText(Properties.DefinitionString, (ref) => pseudo[ref] ?? `\${${ref}}`)) as Asl;
 }
 
-function statementsOf(t: Template, role: IConstruct): Statement[] {
-  const policies = t.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: Match.arrayWith([{ Ref: logicalId(role) }]) },
-  });
-  return Object.values(policies).flatMap(
-    (p) =>
-      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
-        .Statement,
-  );
-}
-
-const actionsOf = (statements: Statement[]): string[] =>
-  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-const resourcesOf = (statements: Statement[]): unknown[] =>
+const statementsOf = (t: Template, role: IConstruct) => roleStatements(t, logicalId(role));
+const resourcesOf = (statements: PolicyStatement[]): unknown[] =>
   statements.flatMap((s) => (Array.isArray(s.Resource) ? (s.Resource as unknown[]) : [s.Resource]));
-const withAction = (statements: Statement[], prefix: string) =>
+const withAction = (statements: PolicyStatement[], prefix: string) =>
   statements.filter((s) => actionsOf([s]).some((a) => a.startsWith(prefix)));
 const distinct = (values: string[]) => [...new Set(values)].sort();
 
@@ -167,41 +133,23 @@ const topicRef = (team: string) => ({ Ref: logicalId(stack.alertTopics.topics[te
 const tableId = () => logicalId(stack.syncTable.table);
 
 beforeAll(() => {
-  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-pipelines-'));
-  const app = new App({ outdir });
-  stack = new SyncEventsStack(app, 'PipelineStack', { config, pipelines: [cdkPipeline] });
-  handlerStack = new SyncEventsStack(app, 'HandlerStack', { config: handlerConfig });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  // cdk-nag makes synth throw after writing the templates and the report, so both are read from disk.
-  try {
-    app.synth();
-  } catch (error) {
-    synthError = error;
-  }
-  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')) as unknown;
-  const reportFile = path.join(outdir, 'validation-report.json');
-  const report = (fs.existsSync(reportFile) ? read('validation-report.json') : { pluginReports: [] }) as {
-    pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
-  };
-  violations = report.pluginReports.flatMap((r) =>
-    r.violations.map(
-      (v) => `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
-    ),
-  );
-  template = Template.fromJSON(read(`${stack.artifactId}.template.json`) as Record<string, unknown>);
-  handlerTemplate = Template.fromJSON(
-    read(`${handlerStack.artifactId}.template.json`) as Record<string, unknown>,
-  );
+  synth = synthWithNag('sync-events-pipelines-', (app) => ({
+    stack: new SyncEventsStack(app, 'PipelineStack', { config, pipelines: [cdkPipeline] }),
+    handlerStack: new SyncEventsStack(app, 'HandlerStack', { config: handlerConfig }),
+  }));
+  ({ stack, handlerStack } = synth.built);
+  template = synth.template(stack);
+  handlerTemplate = synth.template(handlerStack);
 });
 
 afterAll(() => {
-  fs.rmSync(outdir, { recursive: true, force: true });
+  synth.cleanup();
 });
 
 describe('cdk-nag (AwsSolutions)', () => {
   test('both stacks synthesize with no unacknowledged finding', () => {
-    expect(violations).toEqual([]);
-    expect(synthError).toBeUndefined();
+    expect(synth.violations).toEqual([]);
+    expect(synth.synthError).toBeUndefined();
   });
 
   test('state machine acknowledgements are the specific wildcards of each pipeline, nothing broader', () => {
@@ -277,13 +225,13 @@ describe('state machines', () => {
 
   test('error-analysis: record started, run the steps, record the outcome, alert the team on failure', () => {
     const asl = definitionOf(template, machine('error-analysis'));
-    const partition = '${Ref:AWS::Partition}';
+    const partition = '${AWS::Partition}';
     expect(asl.StartAt).toBe(PIPELINE_STATES.recordStarted);
     expect(asl.States[PIPELINE_STATES.recordStarted]).toMatchObject({
       Type: 'Task',
       Resource: `arn:${partition}:states:::dynamodb:updateItem`,
       Parameters: {
-        TableName: `\${Ref:${tableId()}}`,
+        TableName: `\${${tableId()}}`,
         Key: { pk: { S: 'PIPELINE#error-analysis' } },
       },
       Next: PIPELINE_STATES.steps,
@@ -298,7 +246,7 @@ describe('state machines', () => {
     expect(asl.States[PIPELINE_STATES.alertFailed]).toMatchObject({
       Type: 'Task',
       Resource: `arn:${partition}:states:::sns:publish`,
-      Parameters: { TopicArn: `\${Ref:${topicRef('platform').Ref}}` },
+      Parameters: { TopicArn: `\${${topicRef('platform').Ref}}` },
       Next: PIPELINE_STATES.failed,
     });
     expect(asl.States[PIPELINE_STATES.failed]).toEqual({ Type: 'Fail' });
@@ -326,7 +274,7 @@ describe('state machines', () => {
     const branch = asl.States[PIPELINE_STATES.steps]!.Branches![0]!;
     expect(Object.values(branch.States).map((s) => s.Type)).toEqual(['Pass']);
     expect(asl.States[PIPELINE_STATES.alertFailed]!.Parameters).toMatchObject({
-      TopicArn: `\${Ref:${topicRef(DEFAULT_TEAM).Ref}}`,
+      TopicArn: `\${${topicRef(DEFAULT_TEAM).Ref}}`,
     });
   });
 
@@ -348,12 +296,14 @@ describe('handler steps', () => {
     expect(Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'index.handler', Timeout: 300 });
     // The asset is the bundle of examples/error-analysis.ts, not some other entry.
     const asset = (fn.node.findChild('Code') as unknown as { assetPath: string }).assetPath;
-    expect(fs.readFileSync(path.join(outdir, asset, 'index.js'), 'utf8')).toMatch(/analysing fresh context/);
+    expect(fs.readFileSync(path.join(synth.outdir, asset, 'index.js'), 'utf8')).toMatch(
+      /analysing fresh context/,
+    );
 
     const asl = definitionOf(handlerTemplate, handlerStack.pipelines.handled!.stateMachine);
     expect(asl.States[PIPELINE_STATES.steps]!.Branches![0]!.States['Step 1']).toMatchObject({
-      Resource: 'arn:${Ref:AWS::Partition}:states:::lambda:invoke',
-      Parameters: { FunctionName: `\${GetAtt:${fnId}.Arn}` },
+      Resource: 'arn:${AWS::Partition}:states:::lambda:invoke',
+      Parameters: { FunctionName: `\${${fnId}.Arn}` },
     });
     const invoke = withAction(
       statementsOf(handlerTemplate, handlerStack.pipelines.handled!.stateMachine.role),
@@ -420,13 +370,13 @@ describe('IAM: least privilege', () => {
     expect(resourcesOf(start)).toEqual([NESTED_ARN]);
     const watch = statements.filter((s) => actionsOf([s]).includes('states:DescribeExecution'));
     expect(actionsOf(watch).sort()).toEqual(['states:DescribeExecution', 'states:StopExecution']);
-    expect(resolveTokens(resourcesOf(watch)[0])).toBe(
-      'arn:${Ref:AWS::Partition}:states:${Ref:AWS::Region}:${Ref:AWS::AccountId}:execution:file-report*',
+    expect(joinToText(resourcesOf(watch)[0])).toBe(
+      'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:file-report*',
     );
     // `.sync` waits through the one EventBridge rule Step Functions manages for it.
     const events = withAction(statements, 'events:');
-    expect(resourcesOf(events).map((r) => resolveTokens(r))).toEqual([
-      'arn:${Ref:AWS::Partition}:events:${Ref:AWS::Region}:${Ref:AWS::AccountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+    expect(resourcesOf(events).map((r) => joinToText(r))).toEqual([
+      'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
     ]);
     const allowed = new Set([
       'dynamodb:UpdateItem',
@@ -480,9 +430,9 @@ describe('IAM: least privilege', () => {
 describe('webhook environment', () => {
   test('PIPELINE_STATE_MACHINE_ARNS maps exactly the pipeline names to their machines', () => {
     const variables = environmentOf(template, stack.ingress.webhookFunction);
-    const arns = JSON.parse(resolveTokens(variables[ENV.pipelineStateMachineArns])) as Record<string, string>;
+    const arns = JSON.parse(joinToText(variables[ENV.pipelineStateMachineArns])) as Record<string, string>;
     expect(Object.keys(arns).sort()).toEqual(names);
-    for (const name of names) expect(arns[name]).toBe(`\${Ref:${logicalId(machine(name))}}`);
+    for (const name of names) expect(arns[name]).toBe(`\${${logicalId(machine(name))}}`);
   });
 
   test('the settings carry the gate settings of the config and the props pipelines, without steps', () => {
@@ -525,18 +475,19 @@ describe('webhook environment', () => {
 describe('outputs', () => {
   test('AlertTopicArns and PipelineStateMachineArns: JSON maps the CLI parses', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    const topics = JSON.parse(resolveTokens(outputs[STACK_OUTPUTS.alertTopicArns]!.Value)) as Record<
+    const topics = JSON.parse(joinToText(outputs[STACK_OUTPUTS.alertTopicArns]!.Value)) as Record<
       string,
       string
     >;
     expect(topics).toEqual({
-      platform: `\${Ref:${topicRef('platform').Ref}}`,
-      [DEFAULT_TEAM]: `\${Ref:${topicRef(DEFAULT_TEAM).Ref}}`,
+      platform: `\${${topicRef('platform').Ref}}`,
+      [DEFAULT_TEAM]: `\${${topicRef(DEFAULT_TEAM).Ref}}`,
     });
-    const machines = JSON.parse(
-      resolveTokens(outputs[STACK_OUTPUTS.pipelineStateMachineArns]!.Value),
-    ) as Record<string, string>;
-    expect(machines).toEqual(Object.fromEntries(names.map((n) => [n, `\${Ref:${logicalId(machine(n))}}`])));
+    const machines = JSON.parse(joinToText(outputs[STACK_OUTPUTS.pipelineStateMachineArns]!.Value)) as Record<
+      string,
+      string
+    >;
+    expect(machines).toEqual(Object.fromEntries(names.map((n) => [n, `\${${logicalId(machine(n))}}`])));
   });
 });
 

@@ -2,14 +2,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
-import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
+import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { ConfigError, parseConfig, runtimeSettings } from '../lambda/core/config';
 import { ENV, GSI1, GSI2, KEY, TTL_ATTRIBUTE } from '../lambda/core/table-schema';
 import { STACK_OUTPUTS, SyncEventsStack } from '../lib/sync-events-stack';
+import { actionsOf, logicalId, type NagSynth, roleStatements, synthWithNag } from './helpers/synth';
 
 const repoRoot = path.join(__dirname, '..');
 
@@ -19,17 +18,10 @@ const config = parseConfig({
   freshness: [{ collection: 'engineering-*', sourceType: 'github', maxAge: '6h' }],
 });
 
-interface Statement {
-  Action: string | string[];
-  Effect: string;
-  Resource: unknown;
-}
-
 // One synth per file: esbuild bundles both functions on every synth, which is the slow part.
-let outdir: string;
+let synth: NagSynth<SyncEventsStack>;
 let stack: SyncEventsStack;
 let template: Template;
-let synthError: unknown;
 let ids: {
   table: string;
   secret: string;
@@ -40,44 +32,14 @@ let ids: {
   watchdogRole: string;
 };
 
-function logicalId(construct: IConstruct): string {
-  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
 /** Every statement of the inline policies attached to one role. */
-function statementsOf(roleId: string): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
-  });
-  return Object.values(policies).flatMap(
-    (p) =>
-      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
-        .Statement,
-  );
-}
-
-const actionsOf = (statements: Statement[]): string[] =>
-  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const statementsOf = (roleId: string) => roleStatements(template, roleId);
 const tableArn = () => ({ 'Fn::GetAtt': [ids.table, 'Arn'] });
 
 beforeAll(() => {
-  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-stack-'));
-  const app = new App({ outdir });
-  stack = new SyncEventsStack(app, 'TestStack', { config });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  // cdk-nag 3 runs as a policy validation plugin: synth throws when it reports an unacknowledged error,
-  // after the templates and validation-report.json are written, so the template is read from disk.
-  try {
-    app.synth();
-  } catch (error) {
-    synthError = error;
-  }
-  template = Template.fromJSON(
-    JSON.parse(fs.readFileSync(path.join(outdir, `${stack.artifactId}.template.json`), 'utf8')) as Record<
-      string,
-      unknown
-    >,
-  );
+  synth = synthWithNag('sync-events-stack-', (app) => new SyncEventsStack(app, 'TestStack', { config }));
+  stack = synth.built;
+  template = synth.template(stack);
   ids = {
     table: logicalId(stack.syncTable.table),
     secret: logicalId(stack.ingress.secret),
@@ -90,35 +52,25 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  fs.rmSync(outdir, { recursive: true, force: true });
+  synth.cleanup();
 });
 
 describe('cdk-nag (AwsSolutions)', () => {
   test('synthesis reports no unacknowledged finding', () => {
-    const reportFile = path.join(outdir, 'validation-report.json');
-    const report = fs.existsSync(reportFile)
-      ? (JSON.parse(fs.readFileSync(reportFile, 'utf8')) as {
-          pluginReports: {
-            violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
-          }[];
-        })
-      : { pluginReports: [] };
-    const violations = report.pluginReports.flatMap((r) =>
-      r.violations.map(
-        (v) => `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
-      ),
-    );
-    expect(violations).toEqual([]);
-    expect(synthError).toBeUndefined();
+    expect(synth.violations).toEqual([]);
+    expect(synth.synthError).toBeUndefined();
   });
 
   test('the same plugin setup does fail synthesis on an unacknowledged finding', () => {
     // Guards the test above against a plugin that silently checks nothing.
-    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-nag-')) });
-    new secretsmanager.Secret(new Stack(app, 'Probe'), 'Unrotated');
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    expect(() => app.synth()).toThrow(/AwsSolutions-SMG4/);
-    fs.rmSync(app.outdir, { recursive: true, force: true });
+    const probe = synthWithNag('sync-events-nag-', (app) => {
+      new secretsmanager.Secret(new Stack(app, 'Probe'), 'Unrotated');
+    });
+    try {
+      expect(String(probe.synthError)).toMatch(/AwsSolutions-SMG4/);
+    } finally {
+      probe.cleanup();
+    }
   });
 });
 

@@ -28,7 +28,8 @@ export function engineClient(endpoint: string): DynamoDBClient {
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
+    // Retries as the Lambda runtime's client would: a keep-alive socket closed under load is not a finding.
+    maxAttempts: 3,
   });
 }
 
