@@ -120,6 +120,17 @@ describe('pipeline gate', () => {
     expect(notifier.alertsOf('pipeline.blocked')).toHaveLength(2);
   });
 
+  it('a retried old failure after a newer success neither blocks nor alerts', async () => {
+    const { deliver, starter, notifier } = await setup();
+    await deliver(completed('github', 'g1', '13:00:00'));
+    await deliver(completed('linear', 'l2', '13:05:00'));
+    expect(starter.executions.size).toBe(1);
+    await deliver(failed('linear', 'l1', '12:40:00'));
+    expect(notifier.alertsOf('pipeline.blocked')).toEqual([]);
+    await deliver(completed('github', 'g2', '13:10:00'));
+    expect(starter.executions.size).toBe(2);
+  });
+
   it('starts exactly one execution when both required completions are processed concurrently', async () => {
     for (let round = 0; round < 5; round++) {
       const { deliver, starter } = await setup();

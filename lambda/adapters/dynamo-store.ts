@@ -398,6 +398,9 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
   async collectionFreshness(collection: string): Promise<FreshnessRecord[]> {
     const { pk } = keys.freshness(collection, '');
     const items = await this.queryAll({
+      // Strongly consistent: the pipeline gate decides on this read right after this delivery's own write,
+      // and two sources completing together must each see the other's write (one of them will).
+      ConsistentRead: true,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :src)',
       ExpressionAttributeValues: { ':pk': pk, ':src': 'SRC#' },
     });

@@ -20,7 +20,7 @@ export interface PipelineDeps {
 
 export interface PipelineOutcome {
   readonly pipeline: string;
-  readonly decision: GateDecision['kind'] | 'started' | 'lost-race';
+  readonly decision: GateDecision['kind'] | 'started' | 'lost-race' | 'late-failure';
   readonly executionName?: string;
 }
 
@@ -42,8 +42,16 @@ export async function advancePipelines(
 ): Promise<PipelineOutcome[]> {
   const specs = pipelinesFor(deps.pipelines, event);
   if (specs.length === 0 || (event.state !== 'completed' && event.state !== 'failed')) return [];
-  if (event.state === 'failed') return Promise.all(specs.map((spec) => block(deps, spec, event)));
   const records = await deps.freshness.collectionFreshness(event.collection_readable_id);
+  if (event.state === 'failed') {
+    // Only a failure that is still the source's latest terminal state blocks: a retried old failure
+    // arriving after a newer success must not block the pipeline or alert.
+    const source = records.find((r) => r.source_key === event.source_key);
+    const current =
+      source?.last_terminal_state === 'failed' && source.last_failure_job_id === event.sync_job_id;
+    if (!current) return specs.map((spec) => ({ pipeline: spec.name, decision: 'late-failure' as const }));
+    return Promise.all(specs.map((spec) => block(deps, spec, event)));
+  }
   return Promise.all(specs.map((spec) => startIfReady(deps, spec, event, records, deliveryId, now)));
 }
 
