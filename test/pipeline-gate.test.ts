@@ -120,6 +120,36 @@ describe('pipeline gate', () => {
     expect(notifier.alertsOf('pipeline.blocked')).toHaveLength(2);
   });
 
+  it('a block whose alert was claimed by an attempt that died is alerted by a later retry, once', async () => {
+    const clock = { now: new Date('2026-04-23T13:55:00.000Z') };
+    const table = await engine.newTable();
+    const { webhook, notifier, store } = wire(engine.client, table, {
+      pipelines: [analysis],
+      now: () => clock.now,
+    });
+    await webhook(signedRequest(failed('linear', 'l1', '13:01:00')));
+    expect(notifier.alertsOf('pipeline.blocked')).toHaveLength(1);
+    // Another failed job: its claim is taken, then the attempt dies before publishing.
+    await store.blockPipeline(analysis, 'l2', clock.now.toISOString());
+    const svixRetry = () =>
+      webhook(
+        signedRequest(failed('linear', 'l2', '13:30:00'), {
+          id: 'msg_l2',
+          timestamp: Math.floor(clock.now.getTime() / 1000),
+        }),
+      );
+    await svixRetry();
+    expect(notifier.alertsOf('pipeline.blocked')).toHaveLength(1);
+    clock.now = new Date('2026-04-23T14:00:00.000Z');
+    await svixRetry();
+    await svixRetry();
+    expect(
+      notifier
+        .alertsOf('pipeline.blocked')
+        .map((a) => (a.alert.body.event as { sync_job_id: string }).sync_job_id),
+    ).toEqual(['l1', 'l2']);
+  });
+
   it('a retried old failure after a newer success neither blocks nor alerts', async () => {
     const { deliver, starter, notifier } = await setup();
     await deliver(completed('github', 'g1', '13:00:00'));

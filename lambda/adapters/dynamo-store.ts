@@ -543,18 +543,33 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
     );
   }
 
-  blockPipeline(spec: { name: string; collection: string }, jobId: string): Promise<boolean> {
+  blockPipeline(spec: { name: string; collection: string }, jobId: string, now: string): Promise<boolean> {
     return this.conditional({
       Key: keys.pipelineGate(spec.name),
       UpdateExpression:
-        'SET blocked_by = :job, pipeline = :pipeline, collection_readable_id = :collection, entity = :entity',
-      ConditionExpression: 'attribute_not_exists(blocked_by) OR blocked_by <> :job',
+        'SET blocked_by = :job, blocked_at = :now, pipeline = :pipeline, collection_readable_id = :collection, entity = :entity',
+      // A new blocking job, or the same one whose alert was claimed by an attempt that died before it
+      // was confirmed (the claim expired): a concurrent duplicate finds a fresh claim and stands back.
+      ConditionExpression:
+        'attribute_not_exists(blocked_by) OR blocked_by <> :job OR ' +
+        '((attribute_not_exists(blocked_alerted) OR blocked_alerted <> :job) AND blocked_at < :expired)',
       ExpressionAttributeValues: {
         ':job': jobId,
+        ':now': now,
+        ':expired': new Date(Date.parse(now) - CLAIM_TTL_MS).toISOString(),
         ':pipeline': spec.name,
         ':collection': spec.collection,
         ':entity': 'pipeline',
       },
+    });
+  }
+
+  async confirmPipelineBlocked(name: string, jobId: string): Promise<void> {
+    await this.conditional({
+      Key: keys.pipelineGate(name),
+      UpdateExpression: 'SET blocked_alerted = :job',
+      ConditionExpression: 'blocked_by = :job',
+      ExpressionAttributeValues: { ':job': jobId },
     });
   }
 

@@ -50,13 +50,18 @@ export async function advancePipelines(
     const current =
       source?.last_terminal_state === 'failed' && source.last_failure_job_id === event.sync_job_id;
     if (!current) return specs.map((spec) => ({ pipeline: spec.name, decision: 'late-failure' as const }));
-    return Promise.all(specs.map((spec) => block(deps, spec, event)));
+    return Promise.all(specs.map((spec) => block(deps, spec, event, now)));
   }
   return Promise.all(specs.map((spec) => startIfReady(deps, spec, event, records, deliveryId, now)));
 }
 
-async function block(deps: PipelineDeps, spec: PipelineSpec, event: SyncEvent): Promise<PipelineOutcome> {
-  if (!(await deps.gates.blockPipeline(spec, event.sync_job_id)))
+async function block(
+  deps: PipelineDeps,
+  spec: PipelineSpec,
+  event: SyncEvent,
+  now: Date,
+): Promise<PipelineOutcome> {
+  if (!(await deps.gates.blockPipeline(spec, event.sync_job_id, now.toISOString())))
     return { pipeline: spec.name, decision: 'blocked' };
   const alert: Alert = {
     kind: 'pipeline.blocked',
@@ -73,6 +78,7 @@ async function block(deps: PipelineDeps, spec: PipelineSpec, event: SyncEvent): 
     await deps.gates.unblockPipeline(spec.name, event.sync_job_id);
     throw error;
   }
+  await deps.gates.confirmPipelineBlocked(spec.name, event.sync_job_id);
   return { pipeline: spec.name, decision: 'blocked' };
 }
 

@@ -121,7 +121,9 @@ export interface PipelineGates {
   /** Records that StartExecution accepted the claimed execution. */
   confirmPipelineRun(name: string, executionName: string): Promise<void>;
   /** Marks the pipeline blocked by a failed job unless it already is by that job; false when it was. */
-  blockPipeline(spec: { name: string; collection: string }, jobId: string): Promise<boolean>;
+  blockPipeline(spec: { name: string; collection: string }, jobId: string, now: string): Promise<boolean>;
+  /** Records that the block's alert went out, so an expired claim is not taken again. */
+  confirmPipelineBlocked(name: string, jobId: string): Promise<void>;
   unblockPipeline(name: string, jobId: string): Promise<void>;
 }
 
