@@ -1,7 +1,10 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { pipelineDefinition } from './pipeline-definition';
@@ -12,7 +15,10 @@ export interface ChainedPipelineProps {
   /** The collection whose sources the pipeline requires. */
   readonly collection: string;
   readonly table: dynamodb.ITable;
-  /** The topic a failed run is alerted on (the pipeline's team, else the default topic). */
+  /**
+   * The topic a failed, timed-out or aborted run is alerted on (the pipeline's team, else the default topic).
+   * Its policy and its key's policy gain statements for EventBridge, so it must be a topic of this stack.
+   */
   readonly alertTopic: sns.ITopic;
   /**
    * The work, any chain of states; receives the pipeline input (pipeline, collection, consumed, triggered_by).
@@ -20,7 +26,9 @@ export interface ChainedPipelineProps {
    */
   readonly steps?: sfn.IChainable;
   /**
-   * Longest a run may take before Step Functions stops it (and it is recorded as failed).
+   * Longest a run may take before Step Functions stops it. A timed-out run (like an aborted one) never
+   * reaches the definition's Catch: the pipeline's EventBridge rule alerts its team, and the run stays
+   * recorded as running with its start time.
    * @default Duration.hours(1)
    */
   readonly timeout?: Duration;
@@ -35,9 +43,15 @@ export interface ChainedPipelineProps {
  * One pipeline's Standard state machine (Standard, not Express: exactly-once execution per name, which is
  * what makes the gate's deterministic execution names safe). Logs every state without execution data (the
  * input carries source ids, not secrets, but logs are not the audit record) and is traced with X-Ray.
+ *
+ * A failed run is recorded and alerted by the definition's Catch. A timed-out or aborted run never reaches
+ * it: an EventBridge rule on the machine's status changes alerts the pipeline's team instead, and the run
+ * stays recorded as running with its start time.
  */
 export class ChainedPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
+  /** Alerts the pipeline's team when an execution times out or is aborted. */
+  public readonly stoppedRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: ChainedPipelineProps) {
     super(scope, id);
@@ -77,5 +91,53 @@ export class ChainedPipeline extends Construct {
         'Publishing the failure alert to the KMS-encrypted topic needs GenerateDataKey (the SNS grant names the ' +
         'action family); it is granted on the topics key only.',
     });
+
+    this.stoppedRule = new events.Rule(this, 'StoppedRule', {
+      description: `Alerts when an execution of pipeline ${props.name} times out or is aborted`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+        },
+      },
+    });
+    // The SnsTopic target of a topic of the stack grants sns:Publish (topic policy) and the key use (key
+    // policy) to events.amazonaws.com without any condition, so any account's rule could publish alerts here.
+    // Handed a reference instead, it grants nothing, and the grants below are scoped.
+    const target = sns.Topic.fromTopicArn(this, 'AlertTopicRef', props.alertTopic.topicArn);
+    this.stoppedRule.addTarget(
+      new targets.SnsTopic(target, {
+        message: events.RuleTargetInput.fromText(
+          `Pipeline ${props.name}: execution ${events.EventField.fromPath('$.detail.name')} ended ` +
+            `${events.EventField.fromPath('$.detail.status')}; its run stays recorded as running. Check the ` +
+            'execution history in the Step Functions console.',
+        ),
+      }),
+    );
+    // This rule only, in the topic policy. The key policy cannot take these conditions (SNS does not pass them
+    // to KMS for EventBridge publishes, so deliveries would fail); its statement lets EventBridge encrypt for
+    // a topic only where the topic policy also lets it publish, which only these rules may.
+    const added = props.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [props.alertTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnEquals: { 'aws:SourceArn': this.stoppedRule.ruleArn },
+        },
+      }),
+    );
+    if (!added.statementAdded)
+      throw new Error(
+        `pipeline ${props.name}: the alert topic must be a topic of this stack, not an imported one`,
+      );
+    props.alertTopic.masterKey?.grant(
+      new iam.ServicePrincipal('events.amazonaws.com'),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
   }
 }

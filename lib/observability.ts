@@ -71,7 +71,8 @@ export interface ObservabilityProps {
   readonly api: apigwv2.IHttpApi;
   readonly functions: ObservedFunctions;
   /**
-   * The state machine of each chained pipeline, by pipeline name; each gets a failure alarm.
+   * The state machine of each chained pipeline, by pipeline name; each gets a failure, a timeout and an
+   * abort alarm.
    * @default - no pipelines
    */
   readonly stateMachines?: Readonly<Record<string, sfn.IStateMachine>>;
@@ -171,12 +172,29 @@ export class Observability extends Construct {
         'match Airweave (after a rotation?), or someone is sending forged requests.',
     );
     for (const [name, machine] of machines) {
-      // The id derives from the pipeline name, like the state machine's, so it stays put when pipelines change.
+      // The ids derive from the pipeline name, like the state machine's, so they stay put when pipelines change.
       alarm(
         `PipelineFailed${pascalCase(name)}Alarm`,
         machine.metricFailed({ statistic: cloudwatch.Stats.SUM, period: this.period }),
         thresholds.pipelineFailures ?? 1,
         `An execution of pipeline ${name} failed; its team was alerted too. Check the execution history.`,
+      );
+      // A timed-out or aborted execution never reaches the definition's Catch: its run stays recorded as
+      // running, and only these alarms and the pipeline's EventBridge rule (lib/chained-pipeline.ts) tell anyone.
+      // Threshold 1, not configurable: every one leaves a run record that needs a look.
+      alarm(
+        `PipelineTimedOut${pascalCase(name)}Alarm`,
+        machine.metricTimedOut({ statistic: cloudwatch.Stats.SUM, period: this.period }),
+        1,
+        `An execution of pipeline ${name} timed out; its team was alerted too. Its run stays recorded as ` +
+          'running: check the execution history, then raise the timeout or shorten the steps.',
+      );
+      alarm(
+        `PipelineAborted${pascalCase(name)}Alarm`,
+        machine.metricAborted({ statistic: cloudwatch.Stats.SUM, period: this.period }),
+        1,
+        `An execution of pipeline ${name} was aborted (StopExecution); its team was alerted too. Its run stays ` +
+          'recorded as running: check who stopped it in CloudTrail.',
       );
     }
     alarm(

@@ -26,8 +26,9 @@ export interface OperationsTopicProps {
 
 /**
  * The operations topic: the stack's CloudWatch alarms (errors, 5xx, quarantined deliveries, rejected
- * signatures, failed pipeline runs) notify the people who run the deployment here. It is separate from the
- * alert topics, which tell teams about their syncs; this one says the service itself needs attention.
+ * signatures, failed, timed-out and aborted pipeline runs) notify the people who run the deployment here. It
+ * is separate from the alert topics, which tell teams about their syncs; this one says the service itself
+ * needs attention.
  *
  * Encrypted with the customer-managed key of the alert topics and TLS-only like them. CloudWatch publishes
  * alarm notifications as the `cloudwatch.amazonaws.com` service, which needs both a topic policy statement

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -8,6 +8,51 @@ import type { Construct } from 'constructs';
 
 /** The repository root: esbuild resolves imports and the lock file from here, independent of the caller's cwd. */
 const PROJECT_ROOT = path.join(__dirname, '..');
+
+/** Lambda's limit on the total size of a function's environment variables, names and values together. */
+export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
+
+/**
+ * What one deploy-time value (a `Ref`, a `Fn::GetAtt`, ...) is counted as: more than any ARN or name of the
+ * stack's resources, so the estimate errs towards failing synthesis rather than the deploy.
+ */
+const TOKEN_SIZE = 128;
+
+/**
+ * The size in bytes the environment will have once deployed. Deploy-time values are unknown at synth, so each
+ * token counts `TOKEN_SIZE`; a token that resolves to a join (the JSON maps of topic and state machine ARNs
+ * are one token each) counts its literal parts plus `TOKEN_SIZE` per value in it.
+ */
+export function environmentSize(scope: Construct, environment: Readonly<Record<string, string>>): number {
+  const stack = Stack.of(scope);
+  const resolvedSize = (value: unknown): number => {
+    if (typeof value === 'string') return Buffer.byteLength(value);
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value).length;
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+    if (join)
+      return (
+        join[1].reduce<number>((sum, part) => sum + resolvedSize(part), 0) +
+        Buffer.byteLength(join[0]) * Math.max(join[1].length - 1, 0)
+      );
+    return TOKEN_SIZE;
+  };
+  const valueSize = (value: string): number => {
+    if (!Token.isUnresolved(value)) return Buffer.byteLength(value);
+    const fragments = Tokenization.reverseString(value);
+    // The literal fragments, joined as if every token were empty, then each token by what it resolves to.
+    const literals = fragments
+      .mapTokens({ mapToken: () => '' })
+      .join({ join: (left: unknown, right: unknown) => `${String(left ?? '')}${String(right ?? '')}` });
+    return fragments.tokens.reduce(
+      (sum, token) => sum + resolvedSize(stack.resolve(token)),
+      Buffer.byteLength(String(literals ?? '')),
+    );
+  };
+  return Object.entries(environment).reduce(
+    (sum, [key, value]) => sum + Buffer.byteLength(key) + valueSize(value),
+    0,
+  );
+}
 
 export interface SyncFunctionProps {
   /** Absolute path of the handler module; it must export `handler`. */
@@ -49,6 +94,20 @@ export interface SyncFunctionProps {
  */
 export class SyncFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: SyncFunctionProps) {
+    const environment = {
+      // Stack traces in the logs point at the TypeScript sources through the bundled source map.
+      NODE_OPTIONS: '--enable-source-maps',
+      ...props.environment,
+    };
+    // The settings and the topic and state machine maps grow with the app config; past Lambda's limit the
+    // deploy fails after the stack has started updating, so synthesis fails first (and before bundling).
+    const size = environmentSize(scope, environment);
+    if (size > LAMBDA_ENVIRONMENT_LIMIT)
+      throw new Error(
+        `${scope.node.path}/${id}: its environment variables would take about ${size} bytes, over Lambda's ` +
+          `4 KB limit (${LAMBDA_ENVIRONMENT_LIMIT} bytes for all names and values together); shorten the app ` +
+          'config (fewer freshness rules, alert routes, teams or pipelines, or shorter names and patterns).',
+      );
     // The log group and role must exist before super() runs, so they are siblings under derived ids.
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -78,11 +137,7 @@ export class SyncFunction extends NodejsFunction {
       role,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      environment: {
-        // Stack traces in the logs point at the TypeScript sources through the bundled source map.
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
+      environment,
       bundling: {
         // esbuild from node_modules, never Docker: synth works offline and on machines without a daemon.
         forceDockerBundling: false,

@@ -54,8 +54,9 @@ export interface WebhookIngressProps {
 
 /**
  * The HTTP front door: `POST`/`HEAD /webhooks/airweave` for Svix (no API Gateway auth, the Lambda verifies
- * the Svix HMAC signature on the raw body) and the IAM-authorized `GET /freshness` read API, each backed by
- * its own function so the public route's role can write and get single items but never scan or delete
+ * the Svix HMAC signature on the raw body) and the IAM-authorized read API (`GET /freshness`,
+ * `GET /freshness/{collection_readable_id}`, `GET /pipelines`), each backed by its own function so the
+ * public route's role can write and get single items but never scan or delete
  * (with pipelines, it may also query a collection's partition for the gate), and the read route's role can
  * read but never write. The webhook also publishes on the events topic and the alert topics, and starts the
  * pipelines' state machines.
@@ -129,7 +130,7 @@ export class WebhookIngress extends Construct {
 
     this.queryFunction = new SyncFunction(this, 'QueryFunction', {
       entry: path.join(lambdaDir, 'query', 'handler.ts'),
-      description: 'Serves the IAM-authorized freshness read API',
+      description: 'Serves the IAM-authorized freshness and pipelines read API',
       logRetention: props.logRetention,
       environment: {
         [ENV.tableName]: props.table.tableName,
@@ -204,7 +205,8 @@ export class WebhookIngress extends Construct {
 
     const queryIntegration = new HttpLambdaIntegration('QueryIntegration', this.queryFunction);
     const authorizer = new HttpIamAuthorizer();
-    for (const routePath of ['/freshness', '/freshness/{collection_readable_id}']) {
+    // Every read route of the query function (lambda/query/app.ts), each behind the IAM authorizer.
+    for (const routePath of ['/freshness', '/freshness/{collection_readable_id}', '/pipelines']) {
       this.api.addRoutes({
         path: routePath,
         methods: [apigwv2.HttpMethod.GET],

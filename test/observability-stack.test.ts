@@ -10,7 +10,7 @@ import { Observability, type ObservabilityProps } from '../lib/observability';
 import { STACK_OUTPUTS, SyncEventsStack } from '../lib/sync-events-stack';
 import { joinToText, logicalId, type NagSynth, synthWithNag } from './helpers/synth';
 
-// One pipeline (one failure alarm) and one operations mailbox.
+// One pipeline (failure, timeout and abort alarms) and one operations mailbox.
 const config = parseConfig({
   operations: { emails: ['ops@example.com'] },
   pipelines: [
@@ -216,12 +216,28 @@ describe('alarms', () => {
       Threshold: 1,
       Period: 300,
     },
+    // A timed-out or aborted run never reaches the definition's Catch, so these are the operators' signal.
+    ObservabilityPipelineTimedOutErrorAnalysis: {
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsTimedOut',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machineId() } }],
+      Threshold: 1,
+      Period: 300,
+    },
+    ObservabilityPipelineAbortedErrorAnalysis: {
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsAborted',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machineId() } }],
+      Threshold: 1,
+      Period: 300,
+    },
     ObservabilityWatchdogErrors: { ...lambdaErrors(functionIds().watchdog), Threshold: 1, Period: 900 },
   });
 
-  test('exactly the six alarms: webhook errors, API 5xx, quarantined, rejected signatures, pipeline, watchdog', () => {
+  test('exactly the eight alarms: webhook, API 5xx, quarantined, signatures, pipeline failed/timed out/aborted, watchdog', () => {
     const ids = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(ids).toHaveLength(Object.keys(expected()).length);
+    expect(ids).toHaveLength(8);
+    expect(Object.keys(expected())).toHaveLength(8);
     for (const prefix of Object.keys(expected()))
       expect(ids.filter((id) => new RegExp(`^${prefix}Alarm[0-9A-F]{8}$`).test(id))).toHaveLength(1);
   });
@@ -232,6 +248,8 @@ describe('alarms', () => {
     'ObservabilityQuarantined',
     'ObservabilityRejectedSignatures',
     'ObservabilityPipelineFailedErrorAnalysis',
+    'ObservabilityPipelineTimedOutErrorAnalysis',
+    'ObservabilityPipelineAbortedErrorAnalysis',
     'ObservabilityWatchdogErrors',
   ] as const)('%s: metric, sum >= threshold in one period, missing data OK, notifies operations', (name) => {
     const [alarm] = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) =>
@@ -369,6 +387,9 @@ describe('Observability props', () => {
     expect(alarm(t, 'ObservabilityRejectedSignatures')).toMatchObject({ Threshold: 100, Period: 60 });
     expect(alarm(t, 'ObservabilityWebhookErrors')).toMatchObject({ Threshold: 3, Period: 60 });
     expect(alarm(t, 'ObservabilityPipelineFailedNightly')).toMatchObject({ Threshold: 2, Period: 60 });
+    // Every timed-out or aborted run is worth a look: their threshold stays 1, the period follows the props.
+    expect(alarm(t, 'ObservabilityPipelineTimedOutNightly')).toMatchObject({ Threshold: 1, Period: 60 });
+    expect(alarm(t, 'ObservabilityPipelineAbortedNightly')).toMatchObject({ Threshold: 1, Period: 60 });
     expect(alarm(t, 'ObservabilityQuarantined')).toMatchObject({ Threshold: 1, Period: 60 });
     expect(alarm(t, 'ObservabilityWatchdogErrors')).toMatchObject({ Threshold: 1, Period: 3600 });
   });

@@ -288,6 +288,117 @@ describe('state machines', () => {
   });
 });
 
+describe('timed-out and aborted executions', () => {
+  // Step Functions stops such an execution without running the definition's Catch, so the rule alerts instead.
+  const teams = { 'error-analysis': 'platform', 'record-only': DEFAULT_TEAM, 'cdk-digest': DEFAULT_TEAM };
+  const ruleId = (name: string) => logicalId(stack.pipelines[name]!.stoppedRule);
+
+  test.each(names)(
+    '%s: a rule on its machine TIMED_OUT or ABORTED alerts its team topic with the execution',
+    (name) => {
+      const { Type, Properties } = resourceOf(template, ruleId(name));
+      expect(Type).toBe('AWS::Events::Rule');
+      expect(Properties).toMatchObject({
+        State: 'ENABLED',
+        EventPattern: {
+          source: ['aws.states'],
+          'detail-type': ['Step Functions Execution Status Change'],
+          detail: {
+            status: ['TIMED_OUT', 'ABORTED'],
+            stateMachineArn: [{ Ref: logicalId(machine(name)) }],
+          },
+        },
+      });
+      const targets = Properties.Targets as {
+        Arn: unknown;
+        RoleArn?: unknown;
+        InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+      }[];
+      expect(targets).toHaveLength(1);
+      expect(targets[0]!.Arn).toEqual(topicRef(teams[name as keyof typeof teams]));
+      // Resource-based: EventBridge publishes as itself, which the topic and key policies allow (below).
+      expect(targets[0]!.RoleArn).toBeUndefined();
+      const { InputPathsMap: paths, InputTemplate: message } = targets[0]!.InputTransformer;
+      expect(paths).toEqual({ 'detail-name': '$.detail.name', 'detail-status': '$.detail.status' });
+      const text = JSON.parse(message) as string;
+      expect(text).toContain(`Pipeline ${name}: execution <detail-name> ended <detail-status>`);
+      expect(text).toMatch(/recorded as running/);
+    },
+  );
+
+  test('no other rule watches the state machines', () => {
+    const rules = Object.keys(template.findResources('AWS::Events::Rule'));
+    expect(rules.sort()).toEqual([...names.map(ruleId), logicalId(stack.watchdog.rule)].sort());
+  });
+
+  interface TopicPolicyStatement extends PolicyStatement {
+    Principal?: unknown;
+  }
+  const topicPolicyStatements = (team: string): TopicPolicyStatement[] => {
+    const policies = Object.values(
+      template.findResources('AWS::SNS::TopicPolicy', { Properties: { Topics: [topicRef(team)] } }),
+    ) as { Properties: { PolicyDocument: { Statement: TopicPolicyStatement[] } } }[];
+    expect(policies).toHaveLength(1);
+    return policies[0]!.Properties.PolicyDocument.Statement;
+  };
+  const fromEvents = (statements: TopicPolicyStatement[]) =>
+    statements.filter(
+      (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'events.amazonaws.com' }),
+    );
+
+  test.each([
+    ['platform', ['error-analysis']],
+    [DEFAULT_TEAM, ['cdk-digest', 'record-only']],
+  ])(
+    '%s topic policy: EventBridge may publish only for the rules of its pipelines in this account',
+    (team, pipelines) => {
+      const statements = fromEvents(topicPolicyStatements(team));
+      expect(statements).toHaveLength(pipelines.length);
+      expect(statements).toEqual(
+        expect.arrayContaining(
+          pipelines.map((name) =>
+            expect.objectContaining({
+              Effect: 'Allow',
+              Action: 'sns:Publish',
+              Resource: topicRef(team),
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId(name), 'Arn'] } },
+              },
+            }),
+          ),
+        ),
+      );
+    },
+  );
+
+  test('the events and operations topics allow EventBridge nothing', () => {
+    for (const topic of [stack.eventsTopic.topic, stack.operationsTopic.topic]) {
+      const policies = Object.values(
+        template.findResources('AWS::SNS::TopicPolicy', {
+          Properties: { Topics: [{ Ref: logicalId(topic) }] },
+        }),
+      ) as { Properties: { PolicyDocument: { Statement: TopicPolicyStatement[] } } }[];
+      expect(fromEvents(policies.flatMap((p) => p.Properties.PolicyDocument.Statement))).toEqual([]);
+    }
+  });
+
+  test('key policy: EventBridge may Decrypt and GenerateDataKey* on the topics key, nothing more', () => {
+    const { Properties } = resourceOf(template, logicalId(stack.alertTopics.key));
+    const statements = (Properties.KeyPolicy as { Statement: TopicPolicyStatement[] }).Statement;
+    // No aws:SourceArn or aws:SourceAccount condition: SNS does not pass them to KMS for EventBridge
+    // publishes, so deliveries would fail. The topic policies above are what limit EventBridge.
+    expect(fromEvents(statements)).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+      },
+    ]);
+  });
+});
+
 describe('handler steps', () => {
   test('the handler file is bundled as a function of the stack, which Step 1 invokes', () => {
     const fn = handlerStack.node.findChild('PipelineHandledSteps').node.findChild('Step1Function');

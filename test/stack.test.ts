@@ -2,12 +2,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { ConfigError, parseConfig, runtimeSettings } from '../lambda/core/config';
 import { ENV, GSI1, GSI2, KEY, TTL_ATTRIBUTE } from '../lambda/core/table-schema';
 import { STACK_OUTPUTS, SyncEventsStack } from '../lib/sync-events-stack';
+import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT } from '../lib/sync-function';
 import { actionsOf, logicalId, type NagSynth, roleStatements, synthWithNag } from './helpers/synth';
 
 const repoRoot = path.join(__dirname, '..');
@@ -270,13 +272,14 @@ describe('HTTP API', () => {
     return integration.Properties.IntegrationUri['Fn::GetAtt'][0];
   };
 
-  test('exactly the four routes of the contract', () => {
+  test('exactly the five routes of the contract', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey,
     );
     expect(routes.sort()).toEqual([
       'GET /freshness',
       'GET /freshness/{collection_readable_id}',
+      'GET /pipelines',
       'HEAD /webhooks/airweave',
       'POST /webhooks/airweave',
     ]);
@@ -293,7 +296,7 @@ describe('HTTP API', () => {
     },
   );
 
-  test.each(['GET /freshness', 'GET /freshness/{collection_readable_id}'])(
+  test.each(['GET /freshness', 'GET /freshness/{collection_readable_id}', 'GET /pipelines'])(
     '%s: IAM-authorized, served by the query function',
     (routeKey) => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
@@ -383,5 +386,54 @@ describe('config', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/freshness\[0\]\.maxAge/);
     expect(run.stderr).not.toMatch(/\n\s+at /); // a message for the user, not a stack trace
+  });
+});
+
+describe('Lambda environment size (4 KB for all variables of a function)', () => {
+  // Bundling skipped: these only construct the stacks, which is where the check throws.
+  const unbundled = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+  /** config/default.json with its handler paths resolved against the file, as bin/app.ts does. */
+  function defaultConfig() {
+    const file = path.join(repoRoot, 'config', 'default.json');
+    const parsed = parseConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+    return {
+      ...parsed,
+      pipelines: parsed.pipelines.map((pipeline) => ({
+        ...pipeline,
+        steps: pipeline.steps.map((step) =>
+          'handler' in step ? { handler: path.resolve(path.dirname(file), step.handler) } : step,
+        ),
+      })),
+    };
+  }
+
+  test('the default config fits', () => {
+    expect(
+      () => new SyncEventsStack(unbundled(), 'DefaultConfig', { config: defaultConfig() }),
+    ).not.toThrow();
+  });
+
+  test('a config with 200 freshness rules fails synthesis naming the function and the limit', () => {
+    const freshness = Array.from({ length: 200 }, (_, i) => ({
+      collection: `engineering-${i}-*`,
+      sourceType: 'github',
+      maxAge: '6h',
+    }));
+    const build = () => new SyncEventsStack(unbundled(), 'Huge', { config: parseConfig({ freshness }) });
+    expect(build).toThrow(/Huge\/Ingress\/WebhookFunction: .* over Lambda's 4 KB limit \(4096 bytes/);
+    expect(build).toThrow(/shorten the app config/);
+  });
+
+  test('the estimate counts names and literals, and each deploy-time value as 128 bytes', () => {
+    const scope = new Stack(unbundled(), 'Estimate');
+    const topics = ['a', 'b'].map((id) => new sns.Topic(scope, id));
+    expect(environmentSize(scope, { A: 'xyz' })).toBe(4);
+    expect(environmentSize(scope, { ARN: topics[0]!.topicArn })).toBe(3 + 128);
+    expect(environmentSize(scope, { URL: `https://${topics[0]!.topicName}/x` })).toBe(3 + 10 + 128);
+    // A JSON map of ARNs is one token; it counts its literal parts and 128 per ARN in it.
+    const map = scope.toJsonString({ a: topics[0]!.topicArn, b: topics[1]!.topicArn });
+    expect(environmentSize(scope, { MAP: map })).toBe(3 + '{"a":"","b":""}'.length + 2 * 128);
+    expect(LAMBDA_ENVIRONMENT_LIMIT).toBe(4096);
   });
 });
