@@ -20,7 +20,8 @@ import { SfnStarter } from '../lambda/adapters/sfn-starter';
 import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
 import { SnsNotifier } from '../lambda/adapters/sns-notifier';
 import { createTableInput } from '../lambda/adapters/table-definition';
-import { parseConfig, runtimeSettings } from '../lambda/core/config';
+import { readConfigFile } from '../bin/config-file';
+import { runtimeSettings } from '../lambda/core/config';
 import { noMetrics } from '../lambda/core/metrics';
 import type { Log } from '../lambda/core/ports';
 import { decodeSecrets, signedHeaders, verifyDelivery } from '../lambda/core/signature';
@@ -76,10 +77,7 @@ function request(body: unknown, id = `msg_${randomUUID()}`): APIGatewayProxyEven
 
 function bundlesAndInit(): { rows: string[][]; webhookKb: number; webhookInitMs: number; sdkInitMs: number } {
   const outdir = mkdtempSync(path.join(tmpdir(), 'sync-events-bench-cdk-'));
-  const config = parseConfig(JSON.parse(readFileSync(path.join(ROOT, 'config', 'default.json'), 'utf8')));
-  config.pipelines.forEach((p) =>
-    p.steps.forEach((s) => 'handler' in s && (s.handler = path.join(ROOT, 'config', s.handler))),
-  );
+  const config = readConfigFile(path.join(ROOT, 'config', 'default.json'));
   const app = new App({ outdir });
   const stack = new SyncEventsStack(app, 'Bench', { config });
   app.synth();

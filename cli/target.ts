@@ -3,7 +3,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoSyncStore } from '../lambda/adapters/dynamo-store';
-import { type AppConfig, ConfigError, parseConfig } from '../lambda/core/config';
+import { readConfigFile } from '../bin/config-file';
+import { type AppConfig, ConfigError } from '../lambda/core/config';
 import { splitSecrets } from '../lambda/core/signature';
 import { DEFAULT_CONFIG_PATH, LOCAL } from '../local/defaults';
 import { localDynamoClient } from '../local/engine';
@@ -26,8 +27,6 @@ export interface Target {
   readonly outputs: Readonly<Record<string, string>>;
   readonly dataDir: string;
   readonly config: AppConfig;
-  /** The config file's folder (pipeline handler steps are relative to it). */
-  readonly configDir: string;
   /** The DynamoDB client behind `store`. */
   readonly client: DynamoDBClient;
   close(): void;
@@ -51,15 +50,8 @@ export function configPath(file?: string): string {
 }
 
 export function loadConfig(file?: string): AppConfig {
-  const configPath_ = configPath(file);
-  let document: unknown;
   try {
-    document = JSON.parse(readFileSync(configPath_, 'utf8'));
-  } catch (error) {
-    throw new CliError(`cannot read the config ${configPath_}: ${(error as Error).message}`);
-  }
-  try {
-    return parseConfig(document, configPath_);
+    return readConfigFile(configPath(file));
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;
@@ -88,7 +80,6 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
   if (options.local && options.stack) throw new UsageError('use either --local or --stack NAME, not both');
   if (!options.local && !options.stack) throw new UsageError('say where to look: --local or --stack NAME');
   const config = loadConfig(options.config);
-  const configDir = path.dirname(configPath(options.config));
   if (options.local) {
     const endpoint =
       options.endpoint ?? `http://${LOCAL.host}:${envPort('DYNAMODB_PORT', LOCAL.dynamodbPort)}`;
@@ -102,7 +93,6 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
       outputs: {},
       dataDir: dataDir(),
       config,
-      configDir,
       client,
       close: () => client.destroy(),
     };
@@ -121,7 +111,6 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     outputs,
     dataDir: dataDir(),
     config,
-    configDir,
     client,
     close: () => client.destroy(),
   };

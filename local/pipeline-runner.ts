@@ -9,7 +9,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { StateMachine } from 'aws-local-stepfunctions';
-import path from 'node:path';
 import { DEFAULT_TEAM, subjectLine, type AlertKind } from '../lambda/core/alerts';
 import type { AppConfig } from '../lambda/core/config';
 import type { PipelineStarter } from '../lambda/core/ports';
@@ -40,23 +39,22 @@ export interface LocalPipeline {
 /**
  * Builds each config pipeline's state machine definition with the same code the stack uses
  * (`pipelineDefinition`, `configSteps`), in a scratch app whose table and topics are the local ones.
- * `configDir` resolves handler steps' relative paths, as `bin/app.ts` does.
+ * Handler steps' paths are absolute (`readConfigFile` resolved them), and run in-process.
  */
-export function localPipelines(config: AppConfig, tableName: string, configDir: string): LocalPipeline[] {
-  const stack = new Stack(new App(), 'Local');
-  const table = dynamodb.Table.fromTableName(stack, 'Table', tableName);
+export function localPipelines(config: AppConfig, tableName: string): LocalPipeline[] {
+  const app = new App();
   return config.pipelines.map((pipeline) => {
-    const scope = new Stack(stack.node.scope as App, `Local-${pipeline.name}`);
+    const scope = new Stack(app, `Local-${pipeline.name}`);
     const handlers: Record<string, StepHandler> = {};
     const steps = configSteps(scope, pipeline.steps, (entry, index) => {
       const arn = localStepArn(pipeline.name, index);
-      handlers[arn] = loadHandler(path.resolve(configDir, entry));
+      handlers[arn] = loadHandler(entry);
       return lambda.Function.fromFunctionArn(scope, `Step${index + 1}Function`, arn);
     });
     const chain = pipelineDefinition(scope, {
       name: pipeline.name,
       collection: pipeline.collection,
-      table: dynamodb.Table.fromTableName(scope, 'Table', table.tableName),
+      table: dynamodb.Table.fromTableName(scope, 'Table', tableName),
       alertTopic: sns.Topic.fromTopicArn(scope, 'AlertTopic', localTopicArn(pipeline.team ?? DEFAULT_TEAM)),
       steps,
     });

@@ -14,7 +14,8 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, parseConfig } from '../lambda/core/config';
+import { readConfigFile } from '../bin/config-file';
+import { ConfigError } from '../lambda/core/config';
 import { splitSecrets } from '../lambda/core/signature';
 import { DEFAULT_CONFIG_PATH, LOCAL } from './defaults';
 import { startLocalStack } from './stack';
@@ -34,14 +35,8 @@ function fail(message: string): never {
 }
 
 function loadConfig(file: string) {
-  let document: unknown;
   try {
-    document = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    fail(`cannot read the config ${file}: ${(error as Error).message}`);
-  }
-  try {
-    return parseConfig(document, file);
+    return readConfigFile(file);
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
@@ -71,7 +66,6 @@ async function main(): Promise<void> {
   try {
     stack = await startLocalStack({
       config,
-      configDir: path.dirname(configPath),
       secrets,
       dataDir,
       port: port('PORT', LOCAL.port),

@@ -17,9 +17,8 @@ import { LocalNotifier } from './local-notifier';
 import { LocalPipelineStarter, localPipelines } from './pipeline-runner';
 
 export interface LocalStackOptions {
+  /** As `readConfigFile` returns it: handler steps' paths are absolute. */
   readonly config: AppConfig;
-  /** The config file's folder: handler steps' paths are relative to it. */
-  readonly configDir: string;
   readonly secrets: readonly string[];
   readonly dataDir: string;
   readonly host?: string;
@@ -62,14 +61,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const notifier = new LocalNotifier(path.join(options.dataDir, LOCAL.notificationsFile), print);
   const log = printLog(print);
   const now = () => new Date();
-  const starter = new LocalPipelineStarter(
-    localPipelines(options.config, LOCAL.tableName, options.configDir),
-    {
-      client,
-      notifier,
-      print,
-    },
-  );
+  const starter = new LocalPipelineStarter(localPipelines(options.config, LOCAL.tableName), {
+    client,
+    notifier,
+    print,
+  });
   const webhook = makeWebhookHandler({
     recorder: store,
     ledger: store,

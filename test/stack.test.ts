@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ConfigError, parseConfig, runtimeSettings } from '../lambda/core/config';
 import { ENV, GSI1, GSI2, KEY, TTL_ATTRIBUTE } from '../lambda/core/table-schema';
+import { readConfigFile } from '../bin/config-file';
 import { STACK_OUTPUTS, SyncEventsStack } from '../lib/sync-events-stack';
 import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT } from '../lib/sync-function';
 import { actionsOf, logicalId, type NagSynth, roleStatements, synthWithNag } from './helpers/synth';
@@ -373,6 +374,20 @@ describe('config', () => {
     expect(parseConfig(document, 'config/default.json').retentionDays).toBeGreaterThan(0);
   });
 
+  test('readConfigFile resolves handler steps against the config file and names what is unreadable', () => {
+    const config = readConfigFile(path.join(repoRoot, 'config', 'default.json'));
+    expect(config.pipelines[0]?.steps).toEqual([
+      { handler: path.join(repoRoot, 'examples', 'error-analysis.ts') },
+    ]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-config-'));
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{ "retentionDays": ');
+    expect(() => readConfigFile(path.join(dir, 'broken.json'))).toThrow(/broken\.json is not valid JSON/);
+    expect(() => readConfigFile(path.join(dir, 'absent.json'))).toThrow(
+      /config file .*absent\.json not found/,
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('bin/app.ts prints the ConfigError and exits 1 on a bad config file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sync-events-config-'));
     const file = path.join(dir, 'bad.json');
@@ -393,20 +408,8 @@ describe('Lambda environment size (4 KB for all variables of a function)', () =>
   // Bundling skipped: these only construct the stacks, which is where the check throws.
   const unbundled = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 
-  /** config/default.json with its handler paths resolved against the file, as bin/app.ts does. */
-  function defaultConfig() {
-    const file = path.join(repoRoot, 'config', 'default.json');
-    const parsed = parseConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file);
-    return {
-      ...parsed,
-      pipelines: parsed.pipelines.map((pipeline) => ({
-        ...pipeline,
-        steps: pipeline.steps.map((step) =>
-          'handler' in step ? { handler: path.resolve(path.dirname(file), step.handler) } : step,
-        ),
-      })),
-    };
-  }
+  /** config/default.json as bin/app.ts reads it (handler paths resolved against the file). */
+  const defaultConfig = () => readConfigFile(path.join(repoRoot, 'config', 'default.json'));
 
   test('the default config fits', () => {
     expect(

@@ -21,7 +21,7 @@ function starterFor(
   print: Print,
 ): PipelineStarter & { idle?: () => Promise<void> } {
   if (target.kind === 'local')
-    return new LocalPipelineStarter(localPipelines(target.config, LOCAL.tableName, target.configDir), {
+    return new LocalPipelineStarter(localPipelines(target.config, LOCAL.tableName), {
       client: target.client,
       notifier,
       print,

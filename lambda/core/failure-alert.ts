@@ -1,9 +1,8 @@
 import { failureAlert, teamsFor } from './alerts';
-import type { AlertRoute } from './config';
+import type { AlertRoute, FreshnessRule } from './config';
 import type { SyncEvent } from './events';
 import { sourceFreshness, type FreshnessRecord } from './freshness';
 import type { AlertLedger, Notifier } from './ports';
-import type { FreshnessRule } from './config';
 
 export interface FailureAlertDeps {
   readonly ledger: AlertLedger;
