@@ -1,4 +1,3 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import { DynamoSyncStore } from '../lambda/adapters/dynamo-store';
 import { readConfigFile } from '../bin/config-file';
 import { type AppConfig, ConfigError } from '../lambda/core/config';
 import { splitSecrets } from '../lambda/core/signature';
-import { DEFAULT_CONFIG_PATH, LOCAL } from '../local/defaults';
+import { DEFAULT_CONFIG_PATH, fromProjectRoot, LOCAL, localDataDir } from '../local/defaults';
 import { localDynamoClient } from '../local/engine';
 import { CliError, explain, UsageError } from './errors';
 
@@ -15,6 +14,28 @@ export interface TargetOptions {
   readonly stack?: string;
   readonly endpoint?: string;
   readonly config?: string;
+  readonly aws?: AwsOptions;
+}
+
+/** `--region` and `--profile`; unset, the AWS SDK's usual environment and shared config decide. */
+export interface AwsOptions {
+  readonly region?: string;
+  readonly profile?: string;
+}
+
+/**
+ * The AWS clients' settings: `--region`, else AWS_REGION, else AWS_DEFAULT_REGION (which the AWS CLI
+ * honours and the JavaScript SDK does not), else the profile's region; `--profile`, else AWS_PROFILE.
+ */
+export function awsClientConfig(
+  options: AwsOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { region?: string; profile?: string } {
+  const region = options.region || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  return {
+    ...(region && { region }),
+    ...(options.profile && { profile: options.profile }),
+  };
 }
 
 /** Where a command works: the local stack's engine, or a deployed stack's table (found by its outputs). */
@@ -32,7 +53,7 @@ export interface Target {
   close(): void;
 }
 
-export const dataDir = () => path.resolve(process.env.SYNC_EVENTS_DATA || LOCAL.dataDir);
+export const dataDir = () => localDataDir();
 
 function envPort(name: string, fallback: number): number {
   const value = Number(process.env[name] || fallback);
@@ -44,9 +65,16 @@ export function localWebhookUrl(): string {
   return `http://${LOCAL.host}:${envPort('PORT', LOCAL.port)}/webhooks/airweave`;
 }
 
-/** The app config: freshness SLAs and alert routing decide statuses. */
+/**
+ * The app config: freshness SLAs and alert routing decide statuses. A `--config` path is the user's,
+ * typed in their shell, so it is relative to the current directory; SYNC_EVENTS_CONFIG is the project's
+ * setting, relative to its folder, as `npm start` and the CDK app read it.
+ */
 export function configPath(file?: string): string {
-  return path.resolve(file || process.env.SYNC_EVENTS_CONFIG || DEFAULT_CONFIG_PATH);
+  if (file) return path.resolve(file);
+  return process.env.SYNC_EVENTS_CONFIG
+    ? fromProjectRoot(process.env.SYNC_EVENTS_CONFIG)
+    : DEFAULT_CONFIG_PATH;
 }
 
 export function loadConfig(file?: string): AppConfig {
@@ -58,8 +86,10 @@ export function loadConfig(file?: string): AppConfig {
   }
 }
 
-export async function stackOutputs(stackName: string): Promise<Record<string, string>> {
-  const cloudformation = new CloudFormationClient({});
+export async function stackOutputs(stackName: string, aws: AwsOptions = {}): Promise<Record<string, string>> {
+  // Loaded here: a local command has no use for CloudFormation, and loading it costs a start.
+  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  const cloudformation = new CloudFormationClient(awsClientConfig(aws));
   try {
     const out = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = out.Stacks?.[0];
@@ -68,7 +98,7 @@ export async function stackOutputs(stackName: string): Promise<Record<string, st
   } catch (error) {
     if ((error as Error).name === 'ValidationError')
       throw new CliError(
-        `stack ${stackName} not found in region ${await cloudformation.config.region()}: deploy it (npm run deploy) or set AWS_REGION`,
+        `stack ${stackName} not found in region ${await cloudformation.config.region()}: deploy it (npm run deploy) or pass --region`,
       );
     throw explain(error, `reading stack ${stackName}`);
   } finally {
@@ -98,11 +128,11 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     };
   }
   const stack = options.stack as string;
-  const outputs = await stackOutputs(stack);
+  const outputs = await stackOutputs(stack, options.aws);
   const tableName = outputs.TableName;
   if (!tableName)
     throw new CliError(`stack ${stack} has no TableName output: is it an airweave-sync-events stack?`);
-  const client = new DynamoDBClient({});
+  const client = new DynamoDBClient(awsClientConfig(options.aws));
   return {
     kind: 'stack',
     name: `stack ${stack}`,

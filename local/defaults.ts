@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** What local mode and the CLI's `--local` agree on, so the CLI finds the local stack without flags. */
@@ -10,7 +11,33 @@ export const LOCAL = {
   secretFile: 'secret',
   notificationsFile: 'notifications.jsonl',
   lastSendFile: 'last-send.json',
+  /** Held by the running local stack, so a second one cannot open the same data. */
+  lockFile: 'lock',
 } as const;
 
+/**
+ * The project's folder: the nearest one above this module with a package.json. Found, not assumed,
+ * because this module runs from `local/` (tsx, the tests) and from the compiled `dist/cli.js` alike.
+ */
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.dirname(from);
+  }
+}
+
+export const PROJECT_ROOT = findProjectRoot(__dirname);
+
+/**
+ * A path from the environment or a default, resolved against the project's folder rather than the
+ * current directory: `npm start` (which npm runs in the project's folder) and `sync-events` run from a
+ * subdirectory must find the same data folder and config.
+ */
+export const fromProjectRoot = (file: string) => path.resolve(PROJECT_ROOT, file);
+
 /** The repository's default app config, used when SYNC_EVENTS_CONFIG names none. */
-export const DEFAULT_CONFIG_PATH = path.join(__dirname, '..', 'config', 'default.json');
+export const DEFAULT_CONFIG_PATH = fromProjectRoot('config/default.json');
+
+/** The local stack's data folder: SYNC_EVENTS_DATA, else `.sync-events/` in the project's folder. */
+export const localDataDir = (env: NodeJS.ProcessEnv = process.env) =>
+  fromProjectRoot(env.SYNC_EVENTS_DATA || LOCAL.dataDir);

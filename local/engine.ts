@@ -5,10 +5,6 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { createTableInput } from '../lambda/adapters/table-definition';
 
-// dynalite is CommonJS without types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
-
 /** A DynamoDB client for an engine on loopback: any credentials do, and a failed call is not retried. */
 export function localDynamoClient(endpoint: string, maxAttempts = 3): DynamoDBClient {
   return new DynamoDBClient({
@@ -75,6 +71,10 @@ export async function startEngine(options: {
   port: number;
 }): Promise<LocalEngine> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // dynalite is CommonJS without types; required here, not at the top, so the CLI (which only needs
+  // `localDynamoClient` from this module) does not load the engine.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
   const server = dynalite({
     ...(options.dataDir ? { path: options.dataDir } : {}),
     createTableMs: 0,

@@ -4,7 +4,9 @@
  *
  *   SYNC_EVENTS_CONFIG        app config path (default: config/default.json)
  *   AIRWEAVE_WEBHOOK_SECRET   signing secret(s), comma-separated (default: generated, kept in the data folder)
- *   SYNC_EVENTS_DATA          data folder (default: .sync-events/ in the working directory)
+ *   SYNC_EVENTS_DATA          data folder (default: .sync-events/)
+ *
+ * Relative paths are relative to the project's folder, wherever the command was started.
  *   PORT, DYNAMODB_PORT       loopback ports (default: 3000, 8000)
  */
 // The engine's LevelDB and the notifications file both use libuv's thread pool; its default of four
@@ -17,7 +19,7 @@ import path from 'node:path';
 import { readConfigFile } from '../bin/config-file';
 import { ConfigError } from '../lambda/core/config';
 import { splitSecrets } from '../lambda/core/signature';
-import { DEFAULT_CONFIG_PATH, LOCAL } from './defaults';
+import { DEFAULT_CONFIG_PATH, fromProjectRoot, LOCAL, localDataDir } from './defaults';
 import { startLocalStack } from './stack';
 
 function port(name: string, fallback: number): number {
@@ -56,9 +58,11 @@ function loadSecrets(dataDir: string): { secrets: string[]; origin: string } {
 }
 
 async function main(): Promise<void> {
-  const configPath = path.resolve(process.env.SYNC_EVENTS_CONFIG || DEFAULT_CONFIG_PATH);
+  const configPath = process.env.SYNC_EVENTS_CONFIG
+    ? fromProjectRoot(process.env.SYNC_EVENTS_CONFIG)
+    : DEFAULT_CONFIG_PATH;
   const config = loadConfig(configPath);
-  const dataDir = path.resolve(process.env.SYNC_EVENTS_DATA || LOCAL.dataDir);
+  const dataDir = localDataDir();
   mkdirSync(dataDir, { recursive: true });
   const { secrets, origin } = loadSecrets(dataDir);
 
@@ -89,7 +93,7 @@ async function main(): Promise<void> {
       `  secret     ${secrets[0]}  (${origin})`,
       '',
       'Send a signed test event, then look at freshness:',
-      `  ${sendCommand}${stack.url.endsWith(`:${LOCAL.port}`) ? '' : ` --url ${stack.url}/webhooks/airweave`}`,
+      `  ${sendCommand}${stack.url.endsWith(`:${LOCAL.port}`) ? '' : ` --endpoint ${stack.url}/webhooks/airweave`}`,
       `  npx sync-events freshness --local${stack.dynamodbEndpoint.endsWith(`:${LOCAL.dynamodbPort}`) ? '' : ` --endpoint ${stack.dynamodbEndpoint}`}`,
       '',
       'Ctrl-C stops; the data stays for the next start.',

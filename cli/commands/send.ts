@@ -5,13 +5,14 @@ import { isLifecycleEventType } from '../../lambda/core/job-state';
 import { signedHeaders } from '../../lambda/core/signature';
 import { LOCAL } from '../../local/defaults';
 import { CliError, explain, UsageError } from '../errors';
-import { paint, status } from '../format';
-import { dataDir, localWebhookUrl, signingSecret, stackOutputs } from '../target';
+import { line, paint, status } from '../format';
+import { type AwsOptions, dataDir, localWebhookUrl, signingSecret, stackOutputs } from '../target';
 
 export interface SendOptions {
   readonly url?: string;
   readonly local?: boolean;
   readonly stack?: string;
+  readonly aws?: AwsOptions;
   readonly secret?: string;
   readonly type?: string;
   readonly collection?: string;
@@ -87,11 +88,11 @@ async function webhookUrl(options: SendOptions): Promise<string> {
   if (options.url) return options.url;
   if (options.local) return localWebhookUrl();
   if (options.stack) {
-    const url = (await stackOutputs(options.stack)).WebhookUrl;
+    const url = (await stackOutputs(options.stack, options.aws)).WebhookUrl;
     if (!url) throw new CliError(`stack ${options.stack} has no WebhookUrl output`);
     return url;
   }
-  throw new UsageError('say where to send: --local, --stack NAME or --url URL');
+  throw new UsageError('say where to send: --local, --stack NAME or --endpoint URL');
 }
 
 /**
@@ -130,7 +131,7 @@ export async function send(options: SendOptions, print: (line: string) => void):
       signal: AbortSignal.timeout(15_000),
     });
   } catch (error) {
-    throw explain(error, delivery.url);
+    throw explain(error, delivery.url, local);
   }
   const text = await response.text();
   mkdirSync(path.dirname(lastFile), { recursive: true });
@@ -155,8 +156,8 @@ export async function send(options: SendOptions, print: (line: string) => void):
   } else if (response.ok) {
     const payload = JSON.parse(delivery.body) as Record<string, string>;
     print(
-      `${response.status} ${status(answer.result ?? '')}  ${payload.event_type} ${payload.collection_readable_id} / ${payload.source_type}` +
-        `  job ${payload.sync_job_id ?? payload.job_id}  ${paint(`svix-id ${delivery.id}`, 'gray')}`,
+      line`${response.status} ${status(answer.result ?? '')}  ${String(payload.event_type)} ${String(payload.collection_readable_id)} / ${String(payload.source_type)}` +
+        line`  job ${String(payload.sync_job_id ?? payload.job_id)}  ${paint(`svix-id ${delivery.id}`, 'gray')}`,
     );
   }
   if (response.status === 401)
