@@ -6,7 +6,8 @@ import {
 import { parseDuration } from '../../lambda/core/duration';
 import { fromDate, normalizeTimestamp } from '../../lambda/core/timestamp';
 import { CliError, UsageError } from '../errors';
-import { ago, duration, paint, status, table, truncate } from '../format';
+import { ago, duration, line, paint, status, table, time, truncate, when } from '../format';
+import type { Output } from '../output';
 import type { Target } from '../target';
 
 type Print = (line: string) => void;
@@ -45,11 +46,12 @@ export function timeBound(text: string | undefined, flag: string, now = new Date
   return normalized;
 }
 
+/** Prints freshness; `unhealthy` is true when any source is stale or failed (`--check` exits 3 then). */
 export async function freshness(
   target: Target,
   options: { collection?: string; json?: boolean },
   print: Print,
-): Promise<number> {
+): Promise<{ unhealthy: boolean }> {
   const now = new Date();
   const rules = target.config.freshness;
   let collections: CollectionFreshness[];
@@ -61,29 +63,32 @@ export async function freshness(
   } else {
     collections = collectionsFreshness(await target.store.allFreshness(), rules, now);
   }
+  const unhealthy = collections.some((c) =>
+    c.sources.some((s) => s.status === 'stale' || s.status === 'failed'),
+  );
   if (options.json) {
     print(JSON.stringify(options.collection ? collections[0] : { collections }));
-    return 0;
+    return { unhealthy };
   }
   if (collections.length === 0) {
-    print(`No events recorded yet in ${target.name}.`);
-    return 0;
+    print(line`No events recorded yet in ${target.name}.`);
+    return { unhealthy };
   }
   const rows = collections.flatMap((c) =>
     c.sources.map((s) => [
       c.collection_readable_id,
       s.source_type || '-',
       status(s.status),
-      ago(s.last_success_at, now.getTime()),
+      when(s.last_success_at, now.getTime()),
       s.max_age_seconds === null ? '-' : duration(s.max_age_seconds),
-      s.running_since ? `since ${ago(s.running_since, now.getTime())}` : '',
+      s.running_since ? `since ${when(s.running_since, now.getTime())}` : '',
       s.consecutive_failures > 0 ? `${s.consecutive_failures}x ${truncate(s.last_error, 50)}` : '',
     ]),
   );
   print(table(['COLLECTION', 'SOURCE', 'STATUS', 'LAST SUCCESS', 'SLA', 'ACTIVE JOB', 'FAILURES'], rows));
   const stale = collections.filter((c) => c.stale).map((c) => c.collection_readable_id);
-  if (stale.length > 0) print(paint(`\nstale: ${stale.join(', ')}`, 'yellow'));
-  return 0;
+  if (stale.length > 0) print(line`\n${paint(`stale: ${stale.join(', ')}`, 'yellow')}`);
+  return { unhealthy };
 }
 
 interface HistoryOptions {
@@ -139,19 +144,20 @@ async function history(target: Target, kind: 'events' | 'jobs', options: History
     .slice(0, limit);
 }
 
-export async function audit(target: Target, options: HistoryOptions, print: Print): Promise<number> {
+export async function audit(target: Target, options: HistoryOptions, out: Output): Promise<number> {
+  const { print } = out;
   const events = await history(target, 'events', options);
   if (options.json) {
     print(JSON.stringify({ events: events.map(publicFields) }));
     return 0;
   }
-  if (events.length === 0) return (print(`No events match in ${target.name}.`), 0);
+  if (events.length === 0) return (print(line`No events match in ${target.name}.`), 0);
   const now = Date.now();
   print(
     table(
       ['TIME', 'AGE', 'EVENT', 'COLLECTION', 'SOURCE', 'JOB', 'SVIX-ID', 'ERROR'],
       events.map((e) => [
-        String(e.timestamp).slice(0, 19).replace('T', ' '),
+        time(String(e.timestamp)),
         ago(String(e.timestamp), now),
         status(String(e.event_type).replace('sync.', '')),
         String(e.collection_readable_id),
@@ -175,8 +181,9 @@ export async function jobs(
   target: Target,
   jobId: string | undefined,
   options: HistoryOptions,
-  print: Print,
+  out: Output,
 ): Promise<number> {
+  const { print } = out;
   if (jobId !== undefined) {
     const { job, events } = await target.store.job(jobId);
     if (!job) throw new CliError(`no job ${jobId} in ${target.name}`);
@@ -187,16 +194,17 @@ export async function jobs(
     };
     if (options.json) return (print(JSON.stringify(summary)), 0);
     print(
-      `job ${jobId}: ${status(String(job.state))}  ${job.collection_readable_id} / ${job.source_type}  duration ${duration(jobDuration(job))}`,
+      line`job ${jobId}: ${status(String(job.state))}  ${String(job.collection_readable_id)} / ${String(job.source_type)}  duration ${duration(jobDuration(job))}`,
     );
-    if (job.error) print(`error: ${String(job.error)}`);
+    if (job.error) print(line`error: ${String(job.error)}`);
     const states = ['pending', 'running', 'cancelling', 'completed', 'failed', 'cancelled'].filter(
       (s) => job[`${s}_at`],
     );
+    const now = Date.now();
     print(
       table(
         ['STATE', 'AT'],
-        states.map((s) => [status(s), String(job[`${s}_at`])]),
+        states.map((s) => [status(s), when(String(job[`${s}_at`]), now)]),
       ),
     );
     return 0;
@@ -208,13 +216,13 @@ export async function jobs(
     );
     return 0;
   }
-  if (list.length === 0) return (print(`No jobs match in ${target.name}.`), 0);
+  if (list.length === 0) return (print(line`No jobs match in ${target.name}.`), 0);
   const now = Date.now();
   print(
     table(
       ['LAST EVENT', 'JOB', 'STATE', 'COLLECTION', 'SOURCE', 'DURATION', 'ERROR'],
       list.map((j) => [
-        ago(String(j.updated_at), now),
+        when(String(j.updated_at), now),
         String(j.sync_job_id),
         status(String(j.state)),
         String(j.collection_readable_id),

@@ -1,5 +1,5 @@
 import { pipelineViews } from '../../lambda/core/pipeline-view';
-import { paint, status, table } from '../format';
+import { line, paint, status, table, time } from '../format';
 import type { Target } from '../target';
 
 /** Each configured pipeline with its gate state and recent runs, as `GET /pipelines` shows them. */
@@ -13,8 +13,8 @@ export async function pipelines(
   if (list.length === 0) return (print('No pipelines in the config.'), 0);
   for (const p of list) {
     print(
-      `${paint(p.name, 'bold')}  ${p.collection}  requires ${p.requires.join(' + ')} within ${p.window}  ` +
-        `gate ${status(p.gate.state)}  runs ${p.gate.runs_claimed}`,
+      line`${paint(p.name, 'bold')}  ${p.collection}  requires ${p.requires.join(' + ')} within ${p.window}  ` +
+        line`gate ${status(p.gate.state)}  runs ${p.gate.runs_claimed}`,
     );
     if (p.runs.length > 0)
       print(
@@ -23,8 +23,8 @@ export async function pipelines(
           p.runs.map((r) => [
             `  ${r.execution_name}`,
             status(r.status),
-            r.started_at ?? '',
-            r.finished_at ?? '',
+            r.started_at ? time(r.started_at) : '',
+            r.finished_at ? time(r.finished_at) : '',
           ]),
         ),
       );

@@ -10,7 +10,8 @@ import type { Notifier, PipelineStarter } from '../../lambda/core/ports';
 import { LOCAL } from '../../local/defaults';
 import { LocalNotifier } from '../../local/local-notifier';
 import { CliError } from '../errors';
-import { paint, status, table, truncate } from '../format';
+import { line, status, table, time, truncate } from '../format';
+import type { Output } from '../output';
 import type { Target } from '../target';
 
 type Print = (line: string) => void;
@@ -31,14 +32,14 @@ function starterFor(
   return new SfnStarter(new SFNClient({}), JSON.parse(machines) as Record<string, string>);
 }
 
-function notifierFor(target: Target, print: Print): Notifier & { close?: () => Promise<void> } {
+function notifierFor(target: Target, out: Output): Notifier & { close?: () => Promise<void> } {
   if (target.kind === 'local')
     return new LocalNotifier(path.join(target.dataDir, LOCAL.notificationsFile), () => {});
   const events = target.outputs.EventsTopicArn;
   const alerts = target.outputs.AlertTopicArns;
   if (!events || !alerts)
     throw new CliError(`${target.name} has no EventsTopicArn / AlertTopicArns outputs: redeploy it`);
-  print(paint(`publishing to ${events}`, 'gray'));
+  out.note(line`publishing to ${events}`);
   return new SnsNotifier(new SNSClient({}), events, JSON.parse(alerts) as Record<string, string>);
 }
 
@@ -50,11 +51,12 @@ function notifierFor(target: Target, print: Print): Notifier & { close?: () => P
 export async function replay(
   target: Target,
   options: { dryRun?: boolean; json?: boolean },
-  print: Print,
+  out: Output,
 ): Promise<number> {
+  const { print } = out;
   const items = await target.store.quarantined();
-  const notifier = options.dryRun ? undefined : notifierFor(target, print);
-  const starter = notifier && starterFor(target, notifier, print);
+  const notifier = options.dryRun ? undefined : notifierFor(target, out);
+  const starter = notifier && starterFor(target, notifier, out.note);
   const report: Array<{ svix_id: string; received_at: string; result: string; reason?: string }> = [];
   for (const item of items) {
     const id = String(item.svix_id);
@@ -102,11 +104,11 @@ export async function replay(
     });
   }
   if (options.json) return (print(JSON.stringify({ replayed: report })), 0);
-  if (report.length === 0) return (print(`No quarantined deliveries in ${target.name}.`), 0);
+  if (report.length === 0) return (print(line`No quarantined deliveries in ${target.name}.`), 0);
   print(
     table(
       ['SVIX-ID', 'RECEIVED', 'RESULT', 'REASON'],
-      report.map((r) => [r.svix_id, r.received_at, status(r.result), truncate(r.reason, 80)]),
+      report.map((r) => [r.svix_id, time(r.received_at), status(r.result), truncate(r.reason, 80)]),
     ),
   );
   return 0;
