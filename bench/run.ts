@@ -30,6 +30,7 @@ import { makeWebhookHandler } from '../lambda/webhook/app';
 import { SyncEventsStack } from '../lib/sync-events-stack';
 import { LOCAL } from '../local/defaults';
 import { localDynamoClient, startEngineProcess } from '../local/engine';
+import { cliStartup } from './cli';
 import { startFakeAws } from './fake-aws';
 import { currentPayload } from '../test/helpers/deliveries';
 
@@ -564,6 +565,7 @@ async function main(): Promise<void> {
     ],
   );
   say();
+  for (const line of [...(await cliStartup()), '']) say(line);
   say('## Budgets');
   say();
   const initOk = bundles.webhookInitMs < 100;
