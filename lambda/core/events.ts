@@ -29,8 +29,13 @@ export interface SyncEvent {
   readonly entities_skipped: number;
   readonly chunks_written: number;
   readonly error: string | null;
-  readonly payload_format: 'current' | 'legacy';
+  /** `api`: rebuilt by the reconciler from Airweave's jobs endpoint (`core/airweave.ts`). */
+  readonly payload_format: 'current' | 'legacy' | 'api';
+  /** How the stack learned of it: a webhook delivery, or the reconciler asking Airweave's API. */
+  readonly origin: EventOrigin;
 }
+
+export type EventOrigin = 'webhook' | 'reconciled';
 
 export type Classified =
   | { readonly kind: 'lifecycle'; readonly event: SyncEvent }
@@ -146,6 +151,7 @@ function fromCurrent(type: LifecycleEventType, p: z.infer<typeof currentPayload>
     chunks_written: p.chunks_written,
     error: type === 'sync.failed' ? (p.error ?? null) : null,
     payload_format: 'current',
+    origin: 'webhook',
   };
 }
 
@@ -171,5 +177,6 @@ function fromLegacy(type: LifecycleEventType, p: z.infer<typeof legacyPayload>):
     chunks_written: 0,
     error: type === 'sync.failed' ? (p.error ?? null) : null,
     payload_format: 'legacy',
+    origin: 'webhook',
   };
 }
