@@ -50,10 +50,15 @@ function sourceName(source: RoutedSource): string {
   return `${source.collection_readable_id} / ${source.source_type || 'unknown source'}`;
 }
 
+/** The subject of a failure alert; the board shows the same line for a failure it reads from the table. */
+export function failureSubject(source: RoutedSource, error: string | null): string {
+  return subjectLine(`Sync failed: ${sourceName(source)}: ${error ?? 'no error message'}`);
+}
+
 export function failureAlert(event: SyncEvent, freshness: SourceFreshness | null): Alert {
   return {
     kind: 'sync.failed',
-    subject: subjectLine(`Sync failed: ${sourceName(event)}: ${event.error ?? 'no error message'}`),
+    subject: failureSubject(event, event.error),
     collection_readable_id: event.collection_readable_id,
     source_type: event.source_type,
     body: { kind: 'sync.failed', event, freshness },
