@@ -3,7 +3,18 @@ import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
 
 export default tseslint.config(
-  { ignores: ['cdk.out/**', 'node_modules/**', '.tools/**', 'dist/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  {
+    ignores: [
+      'cdk.out/**',
+      'node_modules/**',
+      '.tools/**',
+      'dist/**',
+      '**/*.js',
+      '**/*.cjs',
+      '**/*.mjs',
+      '!board/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,6 +22,24 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
+    },
+  },
+  {
+    // The board's page script: plain browser JavaScript, linted with the browser's globals.
+    files: ['board/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'performance',
+          'fetch',
+          'HTMLElement',
+          'HTMLDialogElement',
+          'HTMLInputElement',
+        ].map((name) => [name, 'readonly']),
+      ),
     },
   },
   {

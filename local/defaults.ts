@@ -13,6 +13,8 @@ export const LOCAL = {
   lastSendFile: 'last-send.json',
   /** Held by the running local stack, so a second one cannot open the same data. */
   lockFile: 'lock',
+  /** `sync-events board`'s port: next to the local stack's, so both can run at once. */
+  boardPort: 3001,
 } as const;
 
 /**
@@ -41,3 +43,6 @@ export const DEFAULT_CONFIG_PATH = fromProjectRoot('config/default.json');
 /** The local stack's data folder: SYNC_EVENTS_DATA, else `.sync-events/` in the project's folder. */
 export const localDataDir = (env: NodeJS.ProcessEnv = process.env) =>
   fromProjectRoot(env.SYNC_EVENTS_DATA || LOCAL.dataDir);
+
+/** The freshness board's page (plain files, no build), served by the local stack and `sync-events board`. */
+export const BOARD_DIR = fromProjectRoot('board');

@@ -10,6 +10,7 @@ import type { Log } from '../lambda/core/ports';
 import { runWatchdog } from '../lambda/core/watchdog';
 import { makeQueryHandler } from '../lambda/query/app';
 import { makeWebhookHandler } from '../lambda/webhook/app';
+import { boardRoutes, notificationsFeed } from './board';
 import { LOCAL } from './defaults';
 import { ensureTable, localDynamoClient, startEngineProcess } from './engine';
 import { httpListener } from './http';
@@ -97,6 +98,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         matches: (p) => p === '/freshness' || p.startsWith('/freshness/') || p === '/pipelines',
         handler: query,
       },
+      // The freshness board at `/`, reading the routes above and the alerts this stack wrote to its file.
+      ...boardRoutes({
+        target: 'local stack',
+        feed: notificationsFeed(path.join(options.dataDir, LOCAL.notificationsFile)),
+        now,
+      }),
     ]),
   );
   await new Promise<void>((resolve, reject) => {
