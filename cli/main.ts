@@ -199,6 +199,17 @@ ${WHERE_HELP}`,
     run: async ({ values, target, out }) =>
       (await import('./commands/pipelines')).pipelines(target, { json: flag(values.json) }, out.print),
   },
+  board: {
+    summary: 'the freshness board in the browser, served on 127.0.0.1',
+    usage: `sync-events board (--local | --stack NAME) [--port N]
+
+  --port N            loopback port to serve on (default 3001; 0 picks a free one)
+${WHERE_HELP}`,
+    options: { ...WHERE, port: { type: 'string' } },
+    needsTarget: true,
+    run: async ({ values, target, out }) =>
+      (await import('./commands/board')).board(target, { port: str(values.port) }, out),
+  },
   replay: {
     summary: 're-process quarantined (signed but unparseable) deliveries',
     usage: `sync-events replay (--local | --stack NAME) [--dry-run] [--json]\n\n  --dry-run           say what would happen, change nothing\n${WHERE_HELP}`,
