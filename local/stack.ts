@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { DynamoAuditHistory } from '../lambda/adapters/audit-history';
 import { DynamoSyncStore } from '../lambda/adapters/dynamo-store';
 import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
 import { type AppConfig, runtimeSettings } from '../lambda/core/config';
@@ -87,6 +88,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     freshness: store,
     pipelines: { specs: settings.pipelines, reader: store },
     rules: settings.freshness,
+    history: new DynamoAuditHistory(client, LOCAL.tableName),
+    retentionDays: settings.retentionDays,
     now,
     log,
   });

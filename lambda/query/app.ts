@@ -1,6 +1,7 @@
 import type { FreshnessRule } from '../core/config';
 import { NotFoundError } from '../core/errors';
 import { collectionFreshness, collectionsFreshness } from '../core/freshness';
+import { allFreshnessAt, type AuditHistory, collectionFreshnessAt, parseAt } from '../core/freshness-at';
 import type { PipelineSpec } from '../core/pipeline-gate';
 import { type PipelineReader, pipelineViews } from '../core/pipeline-view';
 import type { FreshnessReader, Log } from '../core/ports';
@@ -10,19 +11,27 @@ export interface QueryDeps {
   readonly freshness: FreshnessReader;
   readonly pipelines: { readonly specs: readonly PipelineSpec[]; readonly reader: PipelineReader };
   readonly rules: readonly FreshnessRule[];
+  /** The audit trail, for freshness as of a past time (`?at=`), and how long it is kept. */
+  readonly history: AuditHistory;
+  readonly retentionDays: number;
   readonly now: () => Date;
   readonly log: Log;
 }
 
 const COLLECTION_PATH = /^\/freshness\/([^/]+)\/?$/;
 
-/** Read-only endpoints (IAM-authorized on AWS): `GET /freshness`, `GET /freshness/{collection_readable_id}`, `GET /pipelines`. */
+/**
+ * Read-only endpoints (IAM-authorized on AWS): `GET /freshness`, `GET /freshness/{collection_readable_id}`
+ * (each with `?at=<RFC 3339>` for freshness as of a past time, rebuilt from the audit trail), `GET /pipelines`.
+ */
 export function makeQueryHandler(deps: QueryDeps): HttpHandler {
   return async (event) => {
     try {
       if (method(event) !== 'GET') return json(405, { error: 'use GET' });
       const path = event.rawPath.replace(/\/+$/, '') || '/';
+      const at = atParameter(event.queryStringParameters);
       if (path === '/freshness') {
+        if (at !== undefined) return json(200, await allFreshnessAt(deps, parseAt(at, deps.now())));
         const records = await deps.freshness.allFreshness();
         return json(200, { collections: collectionsFreshness(records, deps.rules, deps.now()) });
       }
@@ -31,6 +40,8 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
       const match = COLLECTION_PATH.exec(event.rawPath);
       if (match) {
         const collection = decodeURIComponent(match[1] as string);
+        if (at !== undefined)
+          return json(200, await collectionFreshnessAt(deps, collection, parseAt(at, deps.now())));
         const records = await deps.freshness.collectionFreshness(collection);
         if (records.length === 0) throw new NotFoundError(`no events recorded for collection ${collection}`);
         return json(200, collectionFreshness(collection, records, deps.rules, deps.now()));
@@ -42,4 +53,9 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
       return fromError(error);
     }
   };
+}
+
+/** `?at=` given at all (even empty, which `parseAt` refuses) asks for freshness as of that time. */
+function atParameter(query: Readonly<Record<string, string | undefined>> | undefined): string | undefined {
+  return query !== undefined && 'at' in query ? (query.at ?? '') : undefined;
 }

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoAuditHistory } from '../../lambda/adapters/audit-history';
 import { DynamoSyncStore } from '../../lambda/adapters/dynamo-store';
 import { silentLog } from './silent-log';
 import { StaticSigningKeys } from '../../lambda/adapters/signing-keys';
@@ -64,6 +65,8 @@ export function wire(
       freshness: store,
       pipelines: { specs: options.pipelines ?? [], reader: store },
       rules,
+      history: new DynamoAuditHistory(client, tableName),
+      retentionDays: 30,
       now,
       log: silentLog,
     }),

@@ -1,0 +1,477 @@
+import type { FreshnessRule } from './config';
+import { BadRequestError, NotFoundError } from './errors';
+import type { SyncEvent } from './events';
+import {
+  type FreshnessRecord,
+  type FreshnessStatus,
+  type SourceFreshness,
+  sourceFreshness,
+} from './freshness';
+import { foldFreshness, FAILURE_LOG_CAP } from './freshness-fold';
+import type { JobState, LifecycleEventType } from './job-state';
+import type { FreshnessReader } from './ports';
+import { fromDate, normalizeTimestamp, toMillis } from './timestamp';
+
+/**
+ * Freshness as of a past time T, rebuilt from the audit trail (issue 12, docs/DESIGN.md "Freshness at T").
+ *
+ * The live record is a fold of every event applied so far; the record as it stood at T is the same fold
+ * over the events of T's past, so this module rebuilds a `FreshnessRecord` from audit events and hands it
+ * to the live view's own `sourceFreshness` with the clock at T. Two pasts, because late delivery makes
+ * them differ: what was true (events whose event time is at or before T) and what an agent asking at T
+ * was told (events the stack had received by T).
+ *
+ * Reading is newest first from T, in small pages, and stops as soon as every register of the record is
+ * determined; the live record says which registers never moved (no failure ever: no need to look for one)
+ * and where the latest failure or running is, so a source that rarely fails does not cost its history.
+ */
+
+/** An audit event as stored: the normalized event plus its delivery (svix-id, when it was received). */
+export interface RecordedEvent extends SyncEvent {
+  readonly svix_id: string;
+  readonly received_at: string;
+}
+
+export interface HistoryPage {
+  /** Newest first by event time. */
+  readonly events: readonly RecordedEvent[];
+  /** Where the next page starts; undefined when the history is exhausted. */
+  readonly next?: unknown;
+}
+
+/** The audit trail of one source, read by partition (never a scan). */
+export interface AuditHistory {
+  /** One page of a source's events in one collection with event time at or before `until`, newest first. */
+  sourceHistory(query: {
+    readonly collection: string;
+    readonly sourceKey: string;
+    readonly until: string;
+    readonly limit: number;
+    readonly cursor?: unknown;
+  }): Promise<HistoryPage>;
+  /** One audit event by its natural key; undefined when it is not (or no longer) recorded. */
+  auditEvent(jobId: string, eventType: LifecycleEventType): Promise<RecordedEvent | undefined>;
+  /** A source's oldest retained event in one collection. */
+  firstEvent(collection: string, sourceKey: string): Promise<RecordedEvent | undefined>;
+}
+
+export type EvidenceRole =
+  'latest_state' | 'running' | 'last_terminal' | 'last_success' | 'last_failure' | 'failure_since_success';
+
+/** An audit event the answer rests on, with what it decides; `sync-events audit` shows the same event. */
+export interface Evidence {
+  readonly roles: readonly EvidenceRole[];
+  readonly sync_job_id: string;
+  readonly event_type: LifecycleEventType;
+  readonly svix_id: string;
+  readonly timestamp: string;
+  readonly received_at: string;
+  /** Received at or before T: the stack knew of it at T. */
+  readonly known_at_t: boolean;
+}
+
+export type UnknownReasonCode = 'before_retention' | 'before_first_event';
+
+export interface SourceFreshnessAt extends SourceFreshness {
+  /** Every event the answer rests on had been received by T: what was true is what the stack said. */
+  readonly known_at_t: boolean;
+  /**
+   * What an agent asking at T was told (the live view fed the events received by T), present only where
+   * it differs from what was true; null when the stack had received nothing of this source by T.
+   */
+  readonly as_known_at_t?: SourceFreshness | null;
+  /** Why the status is `unknown` when the trail cannot answer (T outside what it holds). */
+  readonly reason?: { readonly code: UnknownReasonCode; readonly message: string };
+  /** The event that decides the status (see `decidingRole`), null when none does. */
+  readonly deciding_event: Evidence | null;
+  readonly evidence: readonly Evidence[];
+}
+
+export interface CollectionFreshnessAt {
+  readonly at: string;
+  readonly collection_readable_id: string;
+  readonly collection_name: string;
+  /** As of T, by what was true: some source was failed or stale. */
+  readonly stale: boolean;
+  readonly sources: readonly SourceFreshnessAt[];
+}
+
+export interface FreshnessAtDeps {
+  readonly freshness: FreshnessReader;
+  readonly history: AuditHistory;
+  readonly rules: readonly FreshnessRule[];
+  /** Audit items expire this many days after they were received: before that, the trail is incomplete. */
+  readonly retentionDays: number;
+  readonly now: () => Date;
+}
+
+/** RFC 3339 demands a zone: a time without one would be read in whichever zone the server runs in. */
+const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Why a requested T cannot be answered, or undefined when it can: the route's 400 and the CLI's usage error. */
+export function atProblem(text: string, now: Date): string | undefined {
+  const normalized = ZONED.test(text.trim()) ? normalizeTimestamp(text) : undefined;
+  if (normalized === undefined)
+    return `at must be an RFC 3339 time with a zone, such as 2026-04-23T13:50:00Z, got "${text}"`;
+  // Compared as text, the stored form: microseconds count.
+  if (normalized > fromDate(now))
+    return `at ${normalized} is in the future (now is ${fromDate(now)}): freshness at T answers for the past`;
+  return undefined;
+}
+
+/** The normalized T, or a BadRequestError (HTTP 400). */
+export function parseAt(text: string | undefined, now: Date): string {
+  if (text === undefined || text === '') throw new BadRequestError('at is required');
+  const problem = atProblem(text, now);
+  if (problem !== undefined) throw new BadRequestError(problem);
+  return normalizeTimestamp(text) as string;
+}
+
+/** `GET /freshness/{collection}?at=T`: 404 for a collection the stack has never seen. */
+export async function collectionFreshnessAt(
+  deps: FreshnessAtDeps,
+  collection: string,
+  at: string,
+): Promise<CollectionFreshnessAt> {
+  const records = await deps.freshness.collectionFreshness(collection);
+  if (records.length === 0) throw new NotFoundError(`no events recorded for collection ${collection}`);
+  const [view] = await viewsAt(deps, records, at);
+  return view as CollectionFreshnessAt;
+}
+
+/** `GET /freshness?at=T`: every collection the stack has seen, each as of T. */
+export async function allFreshnessAt(
+  deps: FreshnessAtDeps,
+  at: string,
+): Promise<{ at: string; collections: CollectionFreshnessAt[] }> {
+  return { at, collections: await viewsAt(deps, await deps.freshness.allFreshness(), at) };
+}
+
+/** Sources rebuilt at once: enough to overlap round trips, few enough not to flood a small table. */
+const CONCURRENCY = 32;
+
+async function viewsAt(
+  deps: FreshnessAtDeps,
+  records: readonly FreshnessRecord[],
+  at: string,
+): Promise<CollectionFreshnessAt[]> {
+  const horizon = fromDate(new Date(deps.now().getTime() - deps.retentionDays * 86_400_000));
+  const sorted = [...records].sort(
+    (a, b) =>
+      a.collection_readable_id.localeCompare(b.collection_readable_id) ||
+      a.source_type.localeCompare(b.source_type) ||
+      a.source_key.localeCompare(b.source_key),
+  );
+  const sources = await mapLimit(sorted, CONCURRENCY, async (record) =>
+    at < horizon
+      ? outsideRetention(record, deps.rules, at, horizon, deps.retentionDays)
+      : sourceAt(deps.history, record, deps.rules, at),
+  );
+  const byCollection = new Map<string, { records: FreshnessRecord[]; sources: SourceFreshnessAt[] }>();
+  sorted.forEach((record, i) => {
+    const entry = byCollection.get(record.collection_readable_id) ?? { records: [], sources: [] };
+    entry.records.push(record);
+    entry.sources.push(sources[i] as SourceFreshnessAt);
+    byCollection.set(record.collection_readable_id, entry);
+  });
+  return [...byCollection.entries()].map(([collection, entry]) => ({
+    at,
+    collection_readable_id: collection,
+    collection_name: entry.records.find((r) => r.collection_name)?.collection_name ?? '',
+    stale: entry.sources.some((s) => s.status === 'failed' || s.status === 'stale'),
+    sources: entry.sources,
+  }));
+}
+
+/** The page size of the first read: most sources are settled by their last few jobs. */
+export const FIRST_PAGE = 24;
+const MAX_PAGE = 400;
+
+/**
+ * One source as of T: reads its history newest first from T until the record is determined for both
+ * pasts, then folds each with the live register rules and applies the live status rule at T.
+ */
+export async function sourceAt(
+  history: AuditHistory,
+  live: FreshnessRecord,
+  rules: readonly FreshnessRule[],
+  at: string,
+  firstPage = FIRST_PAGE,
+): Promise<SourceFreshnessAt> {
+  const read: RecordedEvent[] = [];
+  const extras: RecordedEvent[] = [];
+  let floor: string | null = null;
+  let cursor: unknown;
+  let limit = firstPage;
+  let hinted = false;
+  for (;;) {
+    const page = await history.sourceHistory({
+      collection: live.collection_readable_id,
+      sourceKey: live.source_key,
+      until: at,
+      limit,
+      cursor,
+    });
+    read.push(...page.events);
+    cursor = page.next;
+    const last = read.at(-1);
+    floor = cursor === undefined ? null : (last?.timestamp ?? floor);
+    if (cursor === undefined) break;
+    const truth = [...read, ...extras];
+    const told = truth.filter((e) => e.received_at <= at);
+    if (settled(truth, live, floor) && settled(told, live, floor)) break;
+    if (!hinted) {
+      hinted = true;
+      extras.push(...(await hints(history, live, at, read)));
+      const withHints = [...read, ...extras];
+      if (
+        settled(withHints, live, floor) &&
+        settled(
+          withHints.filter((e) => e.received_at <= at),
+          live,
+          floor,
+        )
+      )
+        break;
+    }
+    limit = Math.min(limit * 2, MAX_PAGE);
+  }
+  const truthEvents = unique([...read, ...extras]);
+  if (truthEvents.length === 0) return beforeFirstEvent(history, live, rules, at);
+  const toldEvents = truthEvents.filter((e) => e.received_at <= at);
+  const truthRecord = foldFreshness(truthEvents) as FreshnessRecord;
+  const toldRecord = foldFreshness(toldEvents);
+  const now = new Date(toMillis(at));
+  const truthView = sourceFreshness(truthRecord, rules, now);
+  const toldView = toldRecord && sourceFreshness(toldRecord, rules, now);
+  const evidence = evidenceOf(truthRecord, truthEvents, at);
+  const known = evidence.every((e) => e.known_at_t);
+  return {
+    ...truthView,
+    known_at_t: known,
+    ...(toldView === undefined
+      ? { as_known_at_t: null }
+      : differs(truthView, toldView) && { as_known_at_t: toldView }),
+    deciding_event: decidingEvent(truthView.status, evidence),
+    evidence,
+  };
+}
+
+/**
+ * Whether events read so far (every event above `floor`, or all when `floor` is null, plus fetched
+ * hints) determine each register of the record for this set of events.
+ */
+function settled(events: readonly RecordedEvent[], live: FreshnessRecord, floor: string | null): boolean {
+  const above = (e: RecordedEvent) => floor === null || e.timestamp > floor;
+  const has = (state: JobState) => events.some((e) => e.state === state && above(e));
+  const latest = events.some(above);
+  // The live record is the latest of every register: a register it never moved never moved before T.
+  const running =
+    has('running') || live.running_at === null || hintIn(events, live.running_job_id, 'running');
+  const terminal = events.some((e) => TERMINAL.has(e.state) && above(e)) || live.last_terminal_state === null;
+  const success = has('completed') || live.last_success_at === null;
+  const failure =
+    has('failed') || live.last_failure_at === null || hintIn(events, live.last_failure_job_id, 'failed');
+  // Consecutive failures count back to the last success, or (none ever) up to the log's cap.
+  const failures =
+    has('completed') ||
+    live.last_failure_at === null ||
+    new Set(events.filter((e) => e.state === 'failed' && above(e)).map((e) => e.sync_job_id)).size >=
+      FAILURE_LOG_CAP;
+  return latest && running && terminal && success && failure && failures;
+}
+
+const TERMINAL: ReadonlySet<JobState> = new Set(['completed', 'failed', 'cancelled']);
+
+function hintIn(events: readonly RecordedEvent[], jobId: string | null, state: JobState): boolean {
+  return jobId !== null && events.some((e) => e.sync_job_id === jobId && e.state === state);
+}
+
+/**
+ * The live record's latest failure and latest running, when they happened at or before T: then they are
+ * also the latest at T, fetched by key instead of reading back to them.
+ */
+async function hints(
+  history: AuditHistory,
+  live: FreshnessRecord,
+  at: string,
+  read: readonly RecordedEvent[],
+): Promise<RecordedEvent[]> {
+  const wanted: Array<[string, LifecycleEventType]> = [];
+  const seen = (state: JobState) => read.some((e) => e.state === state);
+  const before = (time: string | null, job: string | null): job is string =>
+    time !== null && time <= at && job !== null;
+  if (!seen('failed') && before(live.last_failure_at, live.last_failure_job_id))
+    wanted.push([live.last_failure_job_id, 'sync.failed']);
+  if (!seen('running') && before(live.running_at, live.running_job_id))
+    wanted.push([live.running_job_id, 'sync.running']);
+  const found = await Promise.all(wanted.map(([job, type]) => history.auditEvent(job, type)));
+  return found.filter(
+    (e): e is RecordedEvent =>
+      e !== undefined &&
+      e.timestamp <= at &&
+      e.collection_readable_id === live.collection_readable_id &&
+      e.source_key === live.source_key,
+  );
+}
+
+function unique(events: readonly RecordedEvent[]): RecordedEvent[] {
+  const byKey = new Map<string, RecordedEvent>();
+  for (const e of events) byKey.set(`${e.sync_job_id}#${e.event_type}`, e);
+  return [...byKey.values()];
+}
+
+function differs(a: SourceFreshness, b: SourceFreshness): boolean {
+  return JSON.stringify(a) !== JSON.stringify(b);
+}
+
+/** The record's registers, each traced to the audit event that set it. */
+function evidenceOf(record: FreshnessRecord, events: readonly RecordedEvent[], at: string): Evidence[] {
+  const find = (job: string | null, state: JobState | null) =>
+    job === null || state === null
+      ? undefined
+      : events.find((e) => e.sync_job_id === job && e.state === state);
+  const when = (at: string | null, state: JobState) => (at === null ? null : state);
+  const roles = new Map<RecordedEvent, EvidenceRole[]>();
+  const mark = (event: RecordedEvent | undefined, role: EvidenceRole) => {
+    if (event) roles.set(event, [...(roles.get(event) ?? []), role]);
+  };
+  const success = find(record.last_success_job_id, when(record.last_success_at, 'completed'));
+  const failure = find(record.last_failure_job_id, when(record.last_failure_at, 'failed'));
+  mark(find(record.latest_job_id, record.latest_state), 'latest_state');
+  mark(find(record.running_job_id, when(record.running_at, 'running')), 'running');
+  const lastCancel = events
+    .filter((e) => e.state === 'cancelled')
+    .sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
+  mark(
+    record.last_terminal_state === 'failed'
+      ? failure
+      : record.last_terminal_state === 'completed'
+        ? success
+        : record.last_terminal_state === 'cancelled'
+          ? lastCancel
+          : undefined,
+    'last_terminal',
+  );
+  mark(success, 'last_success');
+  mark(failure, 'last_failure');
+  const since = record.last_success_at ?? '';
+  for (const entry of record.failure_log) {
+    const [ts, job] = entry.split('|');
+    if (ts !== undefined && ts > since && job !== undefined)
+      mark(find(job, 'failed'), 'failure_since_success');
+  }
+  return [...roles.entries()]
+    .sort(([a], [b]) => b.timestamp.localeCompare(a.timestamp) || a.event_type.localeCompare(b.event_type))
+    .map(([e, r]) => ({
+      roles: r,
+      sync_job_id: e.sync_job_id,
+      event_type: e.event_type,
+      svix_id: e.svix_id,
+      timestamp: e.timestamp,
+      received_at: e.received_at,
+      known_at_t: e.received_at <= at,
+    }));
+}
+
+/** Which register decides each status, following the status rule's order. */
+export function decidingRole(status: FreshnessStatus): EvidenceRole {
+  switch (status) {
+    case 'failed':
+      return 'last_terminal';
+    case 'syncing':
+      return 'latest_state';
+    case 'stale':
+    case 'fresh':
+      return 'last_success';
+    case 'unknown':
+      return 'latest_state';
+  }
+}
+
+function decidingEvent(status: FreshnessStatus, evidence: readonly Evidence[]): Evidence | null {
+  const role = decidingRole(status);
+  return evidence.find((e) => e.roles.includes(role)) ?? null;
+}
+
+/** A source with no event at or before T: the trail starts after T, so nothing can be said. */
+async function beforeFirstEvent(
+  history: AuditHistory,
+  live: FreshnessRecord,
+  rules: readonly FreshnessRule[],
+  at: string,
+): Promise<SourceFreshnessAt> {
+  const first = await history.firstEvent(live.collection_readable_id, live.source_key);
+  const message = first
+    ? `no event of this source at or before ${at}; its first recorded event is at ${first.timestamp}`
+    : `no event of this source is recorded`;
+  return unknownAt(live, rules, at, { code: 'before_first_event', message });
+}
+
+function outsideRetention(
+  live: FreshnessRecord,
+  rules: readonly FreshnessRule[],
+  at: string,
+  horizon: string,
+  days: number,
+): SourceFreshnessAt {
+  return unknownAt(live, rules, at, {
+    code: 'before_retention',
+    message: `${at} is before the retention window: audit events are kept ${days} days, since ${horizon}`,
+  });
+}
+
+function unknownAt(
+  live: FreshnessRecord,
+  rules: readonly FreshnessRule[],
+  at: string,
+  reason: SourceFreshnessAt['reason'],
+): SourceFreshnessAt {
+  const view = sourceFreshness(EMPTY(live), rules, new Date(toMillis(at)));
+  return {
+    ...view,
+    status: 'unknown',
+    known_at_t: true,
+    reason,
+    deciding_event: null,
+    evidence: [],
+  };
+}
+
+/** A source's identity with no register moved: what the record held before its first event. */
+function EMPTY(live: FreshnessRecord): FreshnessRecord {
+  return {
+    collection_readable_id: live.collection_readable_id,
+    collection_name: live.collection_name,
+    source_key: live.source_key,
+    source_connection_id: live.source_connection_id,
+    source_type: live.source_type,
+    latest_job_id: null,
+    latest_state: null,
+    latest_at: null,
+    running_job_id: null,
+    running_at: null,
+    last_terminal_state: null,
+    last_success_at: null,
+    last_success_job_id: null,
+    last_failure_at: null,
+    last_failure_job_id: null,
+    last_error: null,
+    failure_log: [],
+    stale_episode: null,
+    stuck_episode: null,
+  };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

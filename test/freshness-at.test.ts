@@ -1,0 +1,220 @@
+import type { FreshnessRule } from '../lambda/core/config';
+import type { CollectionFreshnessAt, SourceFreshnessAt } from '../lambda/core/freshness-at';
+import { currentPayload, httpEvent, signedRequest } from './helpers/deliveries';
+import { type Engine, startEngine } from './helpers/engine';
+import { parseBody, wire } from './helpers/stack';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await startEngine();
+});
+afterAll(() => engine.stop());
+
+const rules: FreshnessRule[] = [{ collection: '*', sourceType: 'github', maxAge: '2h' }];
+const COLLECTION = 'engineering-context-ab123';
+const at = (time: string) => `2026-04-23T${time}.000000Z`;
+
+/**
+ * A stack whose clock is moved to each delivery's receipt time (the audit's `received_at`), so late
+ * deliveries are real: github's job g2 failed at 13:00, but Svix delivered that only at 13:30.
+ */
+async function scenario() {
+  const table = await engine.newTable();
+  let clock = new Date(at('12:00:00'));
+  const { webhook, query } = wire(engine.client, table, { rules, now: () => clock });
+  let n = 0;
+  const send = async (received: string, overrides: Parameters<typeof currentPayload>[0]) => {
+    clock = new Date(at(received));
+    const response = await webhook(
+      signedRequest(currentPayload(overrides), {
+        id: `msg_${++n}`,
+        timestamp: Math.floor(clock.getTime() / 1000),
+      }),
+    );
+    expect(response.statusCode).toBe(200);
+  };
+  const github = { source_type: 'github', source_connection_id: 'conn-github' };
+  const linear = { source_type: 'linear', source_connection_id: 'conn-linear' };
+  await send('12:00:05', {
+    ...github,
+    sync_job_id: 'g1',
+    event_type: 'sync.completed',
+    timestamp: at('12:00:00'),
+  });
+  await send('12:50:01', {
+    ...github,
+    sync_job_id: 'g2',
+    event_type: 'sync.running',
+    timestamp: at('12:50:00'),
+  });
+  await send('13:05:00', {
+    ...linear,
+    sync_job_id: 'l1',
+    event_type: 'sync.completed',
+    timestamp: at('13:05:00'),
+  });
+  // Delivered 30 minutes late (msg_4).
+  await send('13:30:00', {
+    ...github,
+    sync_job_id: 'g2',
+    event_type: 'sync.failed',
+    timestamp: at('13:00:00'),
+    error: 'token expired',
+  });
+  await send('13:40:00', {
+    ...github,
+    sync_job_id: 'g3',
+    event_type: 'sync.completed',
+    timestamp: at('13:40:00'),
+  });
+  clock = new Date(at('13:55:00'));
+  const ask = async (path: string, time: string | undefined) => {
+    const event = httpEvent('GET', path, {});
+    const response = await query({
+      ...event,
+      rawQueryString: time === undefined ? '' : `at=${encodeURIComponent(time)}`,
+      queryStringParameters: time === undefined ? undefined : { at: time },
+    });
+    return { status: response.statusCode, body: parseBody(response) };
+  };
+  const sourceAt = async (time: string, type: string) => {
+    const { status, body } = await ask(`/freshness/${COLLECTION}`, time);
+    expect(status).toBe(200);
+    return (body as unknown as CollectionFreshnessAt).sources.find(
+      (s) => s.source_type === type,
+    ) as SourceFreshnessAt;
+  };
+  return { ask, sourceAt, setClock: (time: Date) => (clock = time) };
+}
+
+describe('GET /freshness/{collection}?at=T', () => {
+  it('what was true and what the stack had been told differ under late delivery: both are given', async () => {
+    const { sourceAt } = await scenario();
+    const github = await sourceAt('2026-04-23T13:10:00Z', 'github');
+    expect(github).toMatchObject({
+      status: 'failed',
+      last_failure_at: at('13:00:00'),
+      last_error: 'token expired',
+      last_success_at: at('12:00:00'),
+      age_seconds: 70 * 60,
+      max_age_seconds: 7200,
+      known_at_t: false,
+      // At 13:10 the stack had only g2's sync.running: it said syncing.
+      as_known_at_t: { status: 'syncing', last_failure_at: null, running_since: at('12:50:00') },
+      deciding_event: {
+        sync_job_id: 'g2',
+        event_type: 'sync.failed',
+        svix_id: 'msg_4',
+        timestamp: at('13:00:00'),
+        received_at: at('13:30:00'),
+        known_at_t: false,
+      },
+    });
+    expect(github.evidence.map((e) => [e.sync_job_id, e.event_type, e.svix_id, e.roles])).toEqual([
+      [
+        'g2',
+        'sync.failed',
+        'msg_4',
+        ['latest_state', 'last_terminal', 'last_failure', 'failure_since_success'],
+      ],
+      ['g2', 'sync.running', 'msg_2', ['running']],
+      ['g1', 'sync.completed', 'msg_1', ['last_success']],
+    ]);
+  });
+
+  it('once the late event arrived, the two agree and the answer is known at T', async () => {
+    const { sourceAt } = await scenario();
+    const github = await sourceAt('2026-04-23T13:35:00Z', 'github');
+    expect(github).toMatchObject({ status: 'failed', known_at_t: true, consecutive_failures: 1 });
+    expect(github).not.toHaveProperty('as_known_at_t');
+    const later = await sourceAt('2026-04-23T14:50:00+01:00', 'github');
+    expect(later).toMatchObject({
+      status: 'fresh',
+      last_success_at: at('13:40:00'),
+      consecutive_failures: 0,
+      deciding_event: { sync_job_id: 'g3', event_type: 'sync.completed', svix_id: 'msg_5' },
+    });
+  });
+
+  it('a source whose first event comes after T is unknown, with the reason', async () => {
+    const { sourceAt, ask } = await scenario();
+    const linear = await sourceAt('2026-04-23T12:30:00Z', 'linear');
+    expect(linear).toMatchObject({
+      status: 'unknown',
+      evidence: [],
+      deciding_event: null,
+      reason: { code: 'before_first_event', message: expect.stringContaining(at('13:05:00')) as string },
+    });
+    // With an SLA and no success the live rule says stale; before its first event nothing is known.
+    const { body } = await ask(`/freshness/${COLLECTION}`, '2026-04-23T11:00:00Z');
+    expect(
+      (body as unknown as CollectionFreshnessAt).sources.map((s) => [
+        s.source_type,
+        s.status,
+        s.reason?.code,
+      ]),
+    ).toEqual([
+      ['github', 'unknown', 'before_first_event'],
+      ['linear', 'unknown', 'before_first_event'],
+    ]);
+  });
+
+  it('before the retention window every source is unknown with the reason', async () => {
+    const { ask } = await scenario();
+    // The test stack keeps audit items 30 days.
+    const { status, body } = await ask(`/freshness/${COLLECTION}`, '2026-03-20T00:00:00Z');
+    expect(status).toBe(200);
+    for (const source of (body as unknown as CollectionFreshnessAt).sources)
+      expect(source.reason).toEqual({
+        code: 'before_retention',
+        message: expect.stringMatching(
+          /before the retention window: audit events are kept 30 days, since 2026-03-24T13:55/,
+        ) as string,
+      });
+  });
+
+  it('400 for a T in the future, without a zone, or empty; 404 for a collection never seen', async () => {
+    const { ask } = await scenario();
+    const future = await ask(`/freshness/${COLLECTION}`, '2026-04-23T14:00:00Z');
+    expect(future).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(/in the future/) as string },
+    });
+    expect((await ask('/freshness', '2026-04-23T14:00:00Z')).status).toBe(400);
+    const naive = await ask(`/freshness/${COLLECTION}`, '2026-04-23T13:00:00');
+    expect(naive).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(/RFC 3339 time with a zone/) as string },
+    });
+    expect((await ask(`/freshness/${COLLECTION}`, '')).body).toEqual({ error: 'at is required' });
+    const missing = await ask('/freshness/nothing-here', '2026-04-23T13:00:00Z');
+    expect(missing).toEqual({
+      status: 404,
+      body: { error: 'no events recorded for collection nothing-here' },
+    });
+  });
+
+  it('GET /freshness?at=T lists every collection as of T; without at it stays the live view', async () => {
+    const { ask } = await scenario();
+    const { status, body } = await ask('/freshness', '2026-04-23T13:10:00Z');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      at: at('13:10:00'),
+      collections: [
+        {
+          collection_readable_id: COLLECTION,
+          stale: true,
+          sources: [
+            { source_type: 'github', status: 'failed' },
+            { source_type: 'linear', status: 'fresh' },
+          ],
+        },
+      ],
+    });
+    const live = await ask('/freshness', undefined);
+    expect(live.body).toMatchObject({
+      collections: [{ sources: [{ status: 'fresh' }, { status: 'fresh' }] }],
+    });
+    expect(live.body).not.toHaveProperty('at');
+  });
+});
