@@ -76,6 +76,7 @@ function recorded(type: LifecycleEventType, job: string, atMs: number, receivedM
     chunks_written: 0,
     error: type === 'sync.failed' ? `error of ${job}` : null,
     payload_format: 'current',
+    origin: 'webhook',
   };
   return { ...event, svix_id: `msg_${job}_${type}`, received_at: iso(receivedMs) };
 }
