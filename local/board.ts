@@ -13,6 +13,7 @@ import { type HttpHandler, json, method } from '../lambda/http/api';
 import { makeQueryHandler } from '../lambda/query/app';
 import { BOARD_DIR, LOCAL } from './defaults';
 import { httpListener, type Route } from './http';
+import type { AuditHistory } from '../lambda/core/freshness-at';
 
 /**
  * The freshness board's server side, one module for both places that serve it: the local stack (`npm
@@ -297,6 +298,9 @@ export async function serveBoard(options: {
   readonly rules: readonly FreshnessRule[];
   readonly routes: readonly Pick<AlertRoute, 'team' | 'match'>[];
   readonly pipelines: readonly PipelineSpec[];
+  /** The audit trail and its retention, for the query endpoints' `?at=`. */
+  readonly history: AuditHistory;
+  readonly retentionDays: number;
   readonly port: number;
   readonly log: Log;
   readonly now?: () => Date;
@@ -307,6 +311,8 @@ export async function serveBoard(options: {
       freshness: options.reader,
       pipelines: { specs: options.pipelines, reader: options.reader },
       rules: options.rules,
+      history: options.history,
+      retentionDays: options.retentionDays,
       now,
       log: options.log,
     }),

@@ -1,3 +1,4 @@
+import { DynamoAuditHistory } from '../../lambda/adapters/audit-history';
 import { serveBoard } from '../../local/board';
 import { LOCAL } from '../../local/defaults';
 import { CliError, UsageError } from '../errors';
@@ -46,6 +47,8 @@ export async function board(
       rules: target.config.freshness,
       routes: target.config.alerts,
       pipelines: target.config.pipelines,
+      history: new DynamoAuditHistory(target.client, target.store.tableName),
+      retentionDays: target.config.retentionDays,
       port,
       log: {
         info: () => {},
