@@ -37,6 +37,12 @@
     return Number.isNaN(ms) ? String(timestamp) : `${formatAge((nowMs - ms) / 1000)} ago`;
   }
 
+  /** Local wall-clock time, HH:MM:SS. (Not toLocaleTimeString: its first call loads locale data, ~30 ms.) */
+  function clock(ms) {
+    const d = new Date(ms);
+    return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  }
+
   function when(timestamp, nowMs) {
     return timestamp ? `${timestamp} (${ago(timestamp, nowMs)})` : 'never';
   }
@@ -124,6 +130,7 @@
   function render() {
     const started = performance.now();
     renderGrid();
+    performance.measure('board:grid', { start: started, end: performance.now() });
     renderPipelines();
     renderAlerts();
     renderStatusLine();
@@ -138,7 +145,7 @@
     const target = state.alerts && typeof state.alerts.target === 'string' ? state.alerts.target : '';
     $('target').textContent = target ? `· ${target}` : '';
     const stamp = state.updatedAt
-      ? `updated ${new Date(state.updatedAt).toLocaleTimeString()} · every ${POLL_MS / 1000} s`
+      ? `updated ${clock(state.updatedAt)} · every ${POLL_MS / 1000} s`
       : 'loading…';
     $('updated').textContent = stamp;
     $('live').classList.toggle('down', state.failing !== '');
@@ -146,7 +153,7 @@
     problem.hidden = state.failing === '';
     problem.textContent = state.failing
       ? `Cannot refresh (${state.failing}); showing the data from ${
-          state.updatedAt ? new Date(state.updatedAt).toLocaleTimeString() : 'nowhere yet'
+          state.updatedAt ? clock(state.updatedAt) : 'nowhere yet'
         }. Retrying.`
       : '';
   }
@@ -275,12 +282,13 @@
     entry.source = source;
     const now = state.serverNow;
     const status = statusOf(source);
+    // Attribute and class writes invalidate style: only when the status really changed.
     if (entry.status !== status) {
       entry.tile.classList.remove(...STATUSES);
       entry.tile.classList.add(status);
+      entry.tile.dataset.status = status;
       entry.status = status;
     }
-    entry.tile.dataset.status = status;
     setText(entry.parts.status, status);
     setText(
       entry.parts.sla,
