@@ -30,6 +30,7 @@ import { makeWebhookHandler } from '../lambda/webhook/app';
 import { SyncEventsStack } from '../lib/sync-events-stack';
 import { LOCAL } from '../local/defaults';
 import { localDynamoClient, startEngineProcess } from '../local/engine';
+import { boardRender } from './board';
 import { cliStartup } from './cli';
 import { startFakeAws } from './fake-aws';
 import { currentPayload } from '../test/helpers/deliveries';
@@ -566,6 +567,7 @@ async function main(): Promise<void> {
   );
   say();
   for (const line of [...(await cliStartup()), '']) say(line);
+  for (const line of [...(await boardRender()), '']) say(line);
   say('## Budgets');
   say();
   const initOk = bundles.webhookInitMs < 100;
