@@ -155,15 +155,24 @@ Options:
   },
   freshness: {
     summary: 'freshness of every source, or of one collection',
-    usage: `sync-events freshness (--local | --stack NAME) [--collection ID] [--check] [--watch [INTERVAL]] [--json]
+    usage: `sync-events freshness (--local | --stack NAME) [--collection ID] [--at T] [--check] [--watch [INTERVAL]] [--json]
 
   --collection ID     one collection
+  --at T              as it stood at T, rebuilt from the audit trail, with the deciding events: an ISO time
+                      with a zone (2026-04-23T13:50:00Z) or a duration back from now (90m, 2d)
   --check             exit 3 when any source is stale or failed (0 when all are fresh or have no SLA)${WATCH_HELP}
 ${WHERE_HELP}`,
-    options: { ...WHERE, collection: { type: 'string' }, check: { type: 'boolean' } },
+    options: { ...WHERE, collection: { type: 'string' }, at: { type: 'string' }, check: { type: 'boolean' } },
     watch: true,
     needsTarget: true,
     run: async ({ values: v, target, out }) => {
+      const at = str(v.at);
+      if (at !== undefined) {
+        const { freshnessAt } = await import('./commands/freshness-at');
+        const options = { at, collection: str(v.collection), json: flag(v.json) };
+        const { unhealthy } = await freshnessAt(target, options, out.print);
+        return flag(v.check) && unhealthy ? EXIT.stale : EXIT.ok;
+      }
       const { freshness } = await import('./commands/inspect');
       const { unhealthy } = await freshness(
         target,

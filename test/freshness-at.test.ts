@@ -143,7 +143,11 @@ describe('GET /freshness/{collection}?at=T', () => {
       status: 'unknown',
       evidence: [],
       deciding_event: null,
-      reason: { code: 'before_first_event', message: expect.stringContaining(at('13:05:00')) as string },
+      reason: {
+        code: 'before_first_event',
+        message: expect.stringContaining(at('13:05:00')) as string,
+        first_event_at: at('13:05:00'),
+      },
     });
     // With an SLA and no success the live rule says stale; before its first event nothing is known.
     const { body } = await ask(`/freshness/${COLLECTION}`, '2026-04-23T11:00:00Z');
@@ -170,6 +174,7 @@ describe('GET /freshness/{collection}?at=T', () => {
         message: expect.stringMatching(
           /before the retention window: audit events are kept 30 days, since 2026-03-24T13:55/,
         ) as string,
+        retained_since: '2026-03-24T13:55:00.000000Z',
       });
   });
 

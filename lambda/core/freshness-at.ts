@@ -70,7 +70,19 @@ export interface Evidence {
   readonly known_at_t: boolean;
 }
 
-export type UnknownReasonCode = 'before_retention' | 'before_first_event';
+export type UnknownReason =
+  | {
+      readonly code: 'before_retention';
+      readonly message: string;
+      /** The oldest receipt time whose audit items are still kept. */
+      readonly retained_since: string;
+    }
+  | {
+      readonly code: 'before_first_event';
+      readonly message: string;
+      /** The source's oldest retained event, if any is left. */
+      readonly first_event_at: string | null;
+    };
 
 export interface SourceFreshnessAt extends SourceFreshness {
   /** Every event the answer rests on had been received by T: what was true is what the stack said. */
@@ -81,7 +93,7 @@ export interface SourceFreshnessAt extends SourceFreshness {
    */
   readonly as_known_at_t?: SourceFreshness | null;
   /** Why the status is `unknown` when the trail cannot answer (T outside what it holds). */
-  readonly reason?: { readonly code: UnknownReasonCode; readonly message: string };
+  readonly reason?: UnknownReason;
   /** The event that decides the status (see `decidingRole`), null when none does. */
   readonly deciding_event: Evidence | null;
   readonly evidence: readonly Evidence[];
@@ -405,7 +417,11 @@ async function beforeFirstEvent(
   const message = first
     ? `no event of this source at or before ${at}; its first recorded event is at ${first.timestamp}`
     : `no event of this source is recorded`;
-  return unknownAt(live, rules, at, { code: 'before_first_event', message });
+  return unknownAt(live, rules, at, {
+    code: 'before_first_event',
+    message,
+    first_event_at: first?.timestamp ?? null,
+  });
 }
 
 function outsideRetention(
@@ -418,6 +434,7 @@ function outsideRetention(
   return unknownAt(live, rules, at, {
     code: 'before_retention',
     message: `${at} is before the retention window: audit events are kept ${days} days, since ${horizon}`,
+    retained_since: horizon,
   });
 }
 
@@ -425,7 +442,7 @@ function unknownAt(
   live: FreshnessRecord,
   rules: readonly FreshnessRule[],
   at: string,
-  reason: SourceFreshnessAt['reason'],
+  reason: UnknownReason,
 ): SourceFreshnessAt {
   const view = sourceFreshness(EMPTY(live), rules, new Date(toMillis(at)));
   return {
