@@ -104,7 +104,9 @@ const TABLE_ATTRIBUTES = new Set([
 
 /** The audit item holds the normalized event as is, plus its delivery's svix-id and receipt time. */
 function recordedEvent(item: Record<string, unknown>): RecordedEvent {
-  return Object.fromEntries(
-    Object.entries(item).filter(([name]) => !TABLE_ATTRIBUTES.has(name)),
-  ) as unknown as RecordedEvent;
+  return {
+    // Events recorded before reconciliation existed all came by webhook.
+    origin: 'webhook',
+    ...Object.fromEntries(Object.entries(item).filter(([name]) => !TABLE_ATTRIBUTES.has(name))),
+  } as unknown as RecordedEvent;
 }

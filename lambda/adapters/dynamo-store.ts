@@ -195,6 +195,7 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
       ':state': event.state,
       ':job': event.sync_job_id,
       ':error': event.error,
+      ':origin': event.origin,
       ':collection_name': event.collection_name,
       ':entity': 'freshness',
       ':log': new Set([`${event.timestamp}|${event.sync_job_id}`]),
@@ -228,7 +229,7 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
     if (event.state === 'completed') {
       registers.push({
         when: `${NEW}(#last_success_at) OR #last_success_at < :ts`,
-        set: ['#last_success_at = :ts', '#last_success_job_id = :job'],
+        set: ['#last_success_at = :ts', '#last_success_job_id = :job', '#last_success_origin = :origin'],
       });
       // Safe only when this success is newer than everything applied so far, so every logged failure is older.
       registers.push({ when: newest, remove: ['#failure_log'] });
@@ -260,6 +261,7 @@ export class DynamoSyncStore implements EventRecorder, FreshnessReader, AlertLed
         'last_terminal_at',
         'last_success_at',
         'last_success_job_id',
+        'last_success_origin',
         'failure_log',
         'last_failure_at',
         'last_failure_job_id',
@@ -704,5 +706,9 @@ export function toFreshnessRecord(item: Record<string, unknown>): FreshnessRecor
     failure_log: log instanceof Set ? [...(log as Set<string>)].sort() : [],
     stale_episode: str(item.stale_episode),
     stuck_episode: str(item.stuck_episode),
+    last_success_origin: str(item.last_success_origin) as FreshnessRecord['last_success_origin'],
+    registered_at: str(item.registered_at),
+    verified_at: str(item.verified_at),
+    retired_at: str(item.retired_at),
   };
 }

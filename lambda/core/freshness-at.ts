@@ -477,6 +477,10 @@ function EMPTY(live: FreshnessRecord): FreshnessRecord {
     failure_log: [],
     stale_episode: null,
     stuck_episode: null,
+    last_success_origin: null,
+    registered_at: null,
+    verified_at: null,
+    retired_at: null,
   };
 }
 

@@ -58,6 +58,10 @@ function applyEvent(current: Folded | undefined, event: SyncEvent): Folded {
         failure_log: new Set(),
         stale_episode: null,
         stuck_episode: null,
+        last_success_origin: null,
+        registered_at: null,
+        verified_at: null,
+        retired_at: null,
       };
   const key = transitionKey(event.timestamp, event.state);
   const newest = r.latest_key === null || r.latest_key < key;
@@ -81,6 +85,7 @@ function applyEvent(current: Folded | undefined, event: SyncEvent): Folded {
     if (r.last_success_at === null || r.last_success_at < event.timestamp) {
       r.last_success_at = event.timestamp;
       r.last_success_job_id = event.sync_job_id;
+      r.last_success_origin = event.origin;
     }
     if (newest) r.failure_log = new Set();
   }

@@ -1,5 +1,6 @@
 import type { FreshnessRule } from './config';
 import { parseDuration } from './duration';
+import type { EventOrigin } from './events';
 import type { JobState } from './job-state';
 import { matchesPattern } from './patterns';
 import { toMillis } from './timestamp';
@@ -27,6 +28,14 @@ export interface FreshnessRecord {
   /** The watchdog's open episodes: the stale one (keyed by the last success it aged out) and the stuck job. */
   readonly stale_episode: string | null;
   readonly stuck_episode: string | null;
+  /** How the last success became known: a webhook, or the reconciler asking Airweave's API. */
+  readonly last_success_origin: EventOrigin | null;
+  /** When the source was first listed without an event (`source_connection.created`, the reconciler). */
+  readonly registered_at: string | null;
+  /** When the reconciler last confirmed the source's latest job against Airweave's API. */
+  readonly verified_at: string | null;
+  /** When Airweave said the source (or its collection) was deleted: no alerts or blocks, history kept. */
+  readonly retired_at: string | null;
 }
 
 export type FreshnessStatus = 'fresh' | 'syncing' | 'failed' | 'stale' | 'unknown';
@@ -46,6 +55,11 @@ export interface SourceFreshness {
   readonly consecutive_failures: number;
   /** The strictest matching freshness SLA, in seconds; null when no rule applies. */
   readonly max_age_seconds: number | null;
+  /** The last time the reconciler confirmed this source's latest job with Airweave's API. */
+  readonly verified_at: string | null;
+  readonly last_success_origin: EventOrigin | null;
+  /** Set on retired sources, which `/freshness` lists only with `?all=true`. */
+  readonly retired_at: string | null;
 }
 
 export interface CollectionFreshness {
@@ -82,6 +96,17 @@ export function consecutiveFailures(record: FreshnessRecord): number {
   return jobs.size;
 }
 
+/**
+ * Whether the source is past its SLA. A source never synced is past it, unless it was listed (created in
+ * Airweave, or found by the reconciler) and has had no job at all for less than the SLA: it is awaiting its
+ * first sync, not stale.
+ */
+export function pastSla(record: FreshnessRecord, maxAgeSeconds: number | null, nowMs: number): boolean {
+  if (maxAgeSeconds === null) return false;
+  const since = record.last_success_at ?? (record.latest_state === null ? record.registered_at : null);
+  return since === null || nowMs - toMillis(since) > maxAgeSeconds * 1000;
+}
+
 /** DESIGN.md section 6's status rule, first match wins. */
 export function statusOf(
   record: FreshnessRecord,
@@ -89,10 +114,7 @@ export function statusOf(
   nowMs: number,
 ): FreshnessStatus {
   if (record.last_terminal_state === 'failed') return 'failed';
-  if (maxAgeSeconds !== null) {
-    const success = record.last_success_at;
-    if (success === null || nowMs - toMillis(success) > maxAgeSeconds * 1000) return 'stale';
-  }
+  if (pastSla(record, maxAgeSeconds, nowMs)) return 'stale';
   if (ACTIVE.has(record.latest_state)) return 'syncing';
   if (record.last_success_at !== null) return 'fresh';
   return 'unknown';
@@ -121,7 +143,15 @@ export function sourceFreshness(
     running_since: active && record.running_job_id === record.latest_job_id ? record.running_at : null,
     consecutive_failures: consecutiveFailures(record),
     max_age_seconds: maxAge,
+    verified_at: record.verified_at,
+    last_success_origin: record.last_success_origin,
+    retired_at: record.retired_at,
   };
+}
+
+/** Retired sources (deleted in Airweave) are history: listed only when asked for (`?all=true`, `--all`). */
+export function listed(records: readonly FreshnessRecord[], all = false): FreshnessRecord[] {
+  return all ? [...records] : records.filter((record) => record.retired_at === null);
 }
 
 /** Groups source records by collection into the `GET /freshness` objects, sorted for stable output. */

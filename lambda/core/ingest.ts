@@ -2,8 +2,15 @@ import { PayloadTooLargeError, SignatureError } from './errors';
 import { classifyPayload, type SyncEvent } from './events';
 import { alertFailureOnce, type FailureAlertDeps } from './failure-alert';
 import { advancePipelines, type PipelineDeps, type PipelineOutcome } from './pipelines';
-import type { Delivery, EventRecorder, JobTimes, Notifier, SigningKeys } from './ports';
+import type { Delivery, EventRecorder, JobTimes, Log, Notifier, SigningKeys } from './ports';
+import type { SourceRegistry } from './reconcile';
 import { type Headers, header, verifyDelivery } from './signature';
+import {
+  applySourceLifecycle,
+  isSourceLifecycleType,
+  parseSourceLifecycle,
+  previousJobUnfinished,
+} from './source-lifecycle';
 import { fromDate, toMillis } from './timestamp';
 
 /** Svix sends at most 256 KiB; anything larger is refused before the signature is even computed. */
@@ -15,7 +22,23 @@ export interface ProcessDeps extends FailureAlertDeps, PipelineDeps {
   readonly recorder: EventRecorder;
   readonly notifier: Notifier;
   readonly now: () => Date;
+  /**
+   * Lists and retires sources on `source_connection.created`/`.deleted` and `collection.deleted`.
+   * @default - those events are recorded as ignored
+   */
+  readonly registry?: SourceRegistry;
+  /**
+   * Asks for a reconciliation of one source, without waiting for it (the reconcile function invoked
+   * asynchronously; a background promise locally), when a new job starts while the source's previous job
+   * has no terminal state.
+   * @default - no such check: reconciliation is not configured
+   */
+  readonly reconcileSoon?: (event: SyncEvent) => Promise<void>;
+  readonly log?: Log;
 }
+
+/** The suspicion check's bound on a delivery's answer: past it, the delivery is answered without it. */
+export const SUSPICION_BUDGET_MS = 1000;
 
 export interface IngestDeps extends ProcessDeps {
   readonly keys: SigningKeys;
@@ -67,47 +90,109 @@ export async function processDelivery(
 ): Promise<IngestOutcome> {
   const classified = classifyPayload(body.toString('utf8'));
   switch (classified.kind) {
-    case 'ignored':
+    case 'ignored': {
+      if (deps.registry && isSourceLifecycleType(classified.eventType)) {
+        const change = parseSourceLifecycle(classified.eventType, JSON.parse(body.toString('utf8')));
+        if (change.kind === 'unparseable') {
+          await deps.recorder.quarantine({ ...delivery, reason: change.reason, body, headers });
+          return { result: 'quarantined', deliveryId: delivery.id, reason: change.reason };
+        }
+        const changed = await applySourceLifecycle(
+          { registry: deps.registry, freshness: deps.freshness },
+          change,
+          delivery.receivedAt,
+        );
+        return { result: changed ? 'processed' : 'duplicate', deliveryId: delivery.id };
+      }
       await deps.recorder.recordIgnored(delivery, classified.eventType);
       return { result: 'ignored', deliveryId: delivery.id };
+    }
     case 'unparseable':
       await deps.recorder.quarantine({ ...delivery, reason: classified.reason, body, headers });
       return { result: 'quarantined', deliveryId: delivery.id, reason: classified.reason };
     case 'lifecycle': {
-      const { event } = classified;
-      // The three writes are independent single-item writes, and the events topic needs nothing they
-      // produce, so all four go out at once: a plain event costs one round trip of latency. The topic is
-      // at-least-once (as SNS itself is): a retried delivery publishes again, and a subscriber that cares
-      // drops the repeat by its `event_id` attribute.
-      const [audit, job, freshness, published] = await Promise.allSettled([
-        deps.recorder.putAuditEvent(event, delivery),
-        deps.recorder.advanceJob(event),
-        deps.recorder.advanceFreshness(event),
-        deps.notifier.publishEvent(event),
-      ]);
-      throwFirstRejection([audit, job, freshness, published]);
-      // What depends on the recorded state comes after it: the alert's body reads the updated freshness,
-      // and the pipeline gate reads every source of the collection.
-      const effects = await Promise.allSettled([
-        event.state === 'failed' ? alertFailureOnce(deps, event, delivery.id, now) : Promise.resolve(),
-        advancePipelines(deps, event, delivery.id, now),
-      ]);
-      throwFirstRejection(effects);
-      const isNew = (audit as PromiseFulfilledResult<boolean>).value;
-      const pipelines = (effects[1] as PromiseFulfilledResult<PipelineOutcome[]>).value;
-      const times = (job as PromiseFulfilledResult<JobTimes | undefined>).value;
-      const syncDurationSeconds =
-        isNew && event.state === 'completed' && times?.running_at && times.completed_at === event.timestamp
-          ? (toMillis(times.completed_at) - toMillis(times.running_at)) / 1000
-          : undefined;
-      return {
-        result: isNew ? 'processed' : 'duplicate',
-        deliveryId: delivery.id,
-        event,
-        pipelines,
-        ...(syncDurationSeconds !== undefined && { syncDurationSeconds }),
-      };
+      const recorded = await recordEvent(deps, classified.event, delivery, now);
+      await suspectPreviousJob(deps, classified.event);
+      return { deliveryId: delivery.id, event: classified.event, ...recorded };
     }
+  }
+}
+
+export interface RecordedEvent {
+  readonly result: 'processed' | 'duplicate';
+  readonly pipelines: readonly PipelineOutcome[];
+  readonly syncDurationSeconds?: number;
+}
+
+/**
+ * Records one lifecycle event and runs its side effects: the one idempotent path of every event, whether a
+ * webhook delivered it or the reconciler found it in Airweave's API (`event.origin`). Its audit record is
+ * keyed by the natural key (job, event type), so whichever comes second is a duplicate.
+ */
+export async function recordEvent(
+  deps: ProcessDeps,
+  event: SyncEvent,
+  delivery: Delivery,
+  now: Date,
+): Promise<RecordedEvent> {
+  // The three writes are independent single-item writes, and the events topic needs nothing they
+  // produce, so all four go out at once: a plain event costs one round trip of latency. The topic is
+  // at-least-once (as SNS itself is): a retried delivery publishes again, and a subscriber that cares
+  // drops the repeat by its `event_id` attribute.
+  const [audit, job, freshness, published] = await Promise.allSettled([
+    deps.recorder.putAuditEvent(event, delivery),
+    deps.recorder.advanceJob(event),
+    deps.recorder.advanceFreshness(event),
+    deps.notifier.publishEvent(event),
+  ]);
+  throwFirstRejection([audit, job, freshness, published]);
+  // What depends on the recorded state comes after it: the alert's body reads the updated freshness,
+  // and the pipeline gate reads every source of the collection.
+  const effects = await Promise.allSettled([
+    event.state === 'failed' ? alertFailureOnce(deps, event, delivery.id, now) : Promise.resolve(),
+    advancePipelines(deps, event, delivery.id, now),
+  ]);
+  throwFirstRejection(effects);
+  const isNew = (audit as PromiseFulfilledResult<boolean>).value;
+  const pipelines = (effects[1] as PromiseFulfilledResult<PipelineOutcome[]>).value;
+  const times = (job as PromiseFulfilledResult<JobTimes | undefined>).value;
+  const syncDurationSeconds =
+    isNew && event.state === 'completed' && times?.running_at && times.completed_at === event.timestamp
+      ? (toMillis(times.completed_at) - toMillis(times.running_at)) / 1000
+      : undefined;
+  return {
+    result: isNew ? 'processed' : 'duplicate',
+    pipelines,
+    ...(syncDurationSeconds !== undefined && { syncDurationSeconds }),
+  };
+}
+
+/**
+ * A `pending` or `running` while the source's previous job has no terminal state: that end was probably
+ * lost, so the source is reconciled soon. Off the delivery's critical path: bounded by
+ * `SUSPICION_BUDGET_MS`, and a failure here is logged, never the delivery's failure.
+ */
+async function suspectPreviousJob(deps: ProcessDeps, event: SyncEvent): Promise<void> {
+  const { registry, reconcileSoon } = deps;
+  if (!registry || !reconcileSoon || (event.state !== 'pending' && event.state !== 'running')) return;
+  let timer: NodeJS.Timeout | undefined;
+  const check = previousJobUnfinished(registry, event).then((unfinished) =>
+    unfinished ? reconcileSoon(event) : undefined,
+  );
+  try {
+    await Promise.race([
+      check,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, SUSPICION_BUDGET_MS))),
+    ]);
+  } catch (error) {
+    deps.log?.warn('could not ask for a reconciliation of the source', {
+      source_key: event.source_key,
+      error: (error as Error).message,
+    });
+  } finally {
+    clearTimeout(timer);
+    // A check still running past the budget finishes in the background; its failure is only logged.
+    check.catch(() => undefined);
   }
 }
 

@@ -5,7 +5,7 @@
 export const METRICS_NAMESPACE = 'AirweaveSyncEvents';
 
 /** The `service` dimension every metric carries, one per function. */
-export const SERVICE = { webhook: 'webhook', watchdog: 'watchdog' } as const;
+export const SERVICE = { webhook: 'webhook', watchdog: 'watchdog', reconcile: 'reconcile' } as const;
 
 export const METRIC = {
   /** Lifecycle events recorded for the first time; dimensions event_type, source_type. */
@@ -23,6 +23,14 @@ export const METRIC = {
   staleSources: 'StaleSources',
   stuckJobs: 'StuckJobs',
   oldestSuccessAge: 'OldestSuccessAge',
+  /** Lifecycle events recorded for the first time, by how they became known; dimension origin (webhook | reconciled). */
+  recordedEvents: 'RecordedEvents',
+  /** Answers of Airweave's API that were not 2xx; dimension status (`none`: no answer). */
+  airweaveApiErrors: 'AirweaveApiErrors',
+  /** Reconciliation runs; dimension outcome (ok, partial, backed-off, unauthorized, not-configured). */
+  reconcileRuns: 'ReconcileRuns',
+  /** 1 per reconciliation run that did not check every source, 0 per run that did: the alarm's metric. */
+  reconcileFailedRuns: 'ReconcileFailedRuns',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -42,7 +42,10 @@ export async function advancePipelines(
 ): Promise<PipelineOutcome[]> {
   const specs = pipelinesFor(deps.pipelines, event);
   if (specs.length === 0 || (event.state !== 'completed' && event.state !== 'failed')) return [];
-  const records = await deps.freshness.collectionFreshness(event.collection_readable_id);
+  // A retired source (deleted in Airweave) neither blocks a pipeline nor counts towards one.
+  const records = (await deps.freshness.collectionFreshness(event.collection_readable_id)).filter(
+    (r) => r.retired_at === null,
+  );
   if (event.state === 'failed') {
     // Only a failure that is still the source's latest terminal state blocks: a retried old failure
     // arriving after a newer success must not block the pipeline or alert.

@@ -13,6 +13,7 @@
  * | quarantined     | DELIVERY#<svix id>    | QUARANTINE           | QUARANTINE / <received>#<svix id>        |                               |
  * | pipeline gate   | PIPELINE#<name>       | GATE                 |                                          |                               |
  * | pipeline run    | PIPELINE#<name>       | RUN#<started>#<exec> |                                          |                               |
+ * | reconcile notice| RECONCILE             | NOTICE#<kind>        |                                          |                               |
  *
  * 1. freshness of one collection:       Query pk = COLL#c
  * 2. freshness of every collection:     Query gsi1 gsi1pk = FRESHNESS
@@ -77,6 +78,8 @@ export const keys = {
     pk: `PIPELINE#${name}`,
     sk: `RUN#${started}#${executionName}`,
   }),
+  /** A once-per-episode operations notice of the reconciler (an unauthorized API key). */
+  reconcileNotice: (kind: string) => ({ pk: 'RECONCILE', sk: `NOTICE#${kind}` }),
 } as const;
 
 /** Lambda environment variable names, shared by the stack that sets them and the handlers that read them. */

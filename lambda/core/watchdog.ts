@@ -1,6 +1,11 @@
 import { type Alert, recoveredAlert, staleAlert, stuckAlert, teamsFor } from './alerts';
 import type { AlertRoute, FreshnessRule } from './config';
-import { type FreshnessRecord, type SourceFreshness, sourceFreshness } from './freshness';
+import {
+  type FreshnessRecord,
+  pastSla as isPastSla,
+  type SourceFreshness,
+  sourceFreshness,
+} from './freshness';
 import { METRIC, type MetricsSink } from './metrics';
 import type { AlertLedger, EpisodeKind, FreshnessReader, Log, Notifier } from './ports';
 import { toMillis } from './timestamp';
@@ -16,6 +21,12 @@ export interface WatchdogDeps {
   readonly now: () => Date;
   readonly log: Log;
   readonly metrics: MetricsSink;
+  /**
+   * Asks Airweave's API about one source and records what the webhooks missed (the reconciler), before a
+   * stale or stuck alert goes out: a job whose completion was lost is then no false alert.
+   * @default - no check: reconciliation is not configured
+   */
+  readonly verify?: (record: FreshnessRecord) => Promise<void>;
 }
 
 export interface WatchdogReport {
@@ -50,8 +61,7 @@ export function decide(
   nowMs: number,
   stuckAfterSeconds: number,
 ): Decision {
-  const pastSla =
-    view.max_age_seconds !== null && (view.age_seconds === null || view.age_seconds > view.max_age_seconds);
+  const pastSla = isPastSla(record, view.max_age_seconds, nowMs);
   const decision: { -readonly [K in keyof Decision]: Decision[K] } = { pastSla, stuck: false };
   const staleEpisode = record.last_success_at ?? 'never';
   if (pastSla && record.stale_episode !== staleEpisode) decision.openStale = staleEpisode;
@@ -83,7 +93,8 @@ function isActive(record: FreshnessRecord): boolean {
  */
 export async function runWatchdog(deps: WatchdogDeps): Promise<WatchdogReport> {
   const now = deps.now();
-  const records = await deps.freshness.allFreshness();
+  // Retired sources (deleted in Airweave) are history: no more stale or stuck alerts for them.
+  const records = (await deps.freshness.allFreshness()).filter((r) => r.retired_at === null);
   const counts = {
     checked: records.length,
     pastSla: 0,
@@ -96,9 +107,27 @@ export async function runWatchdog(deps: WatchdogDeps): Promise<WatchdogReport> {
   let oldestSuccessAge = 0;
   const errors: unknown[] = [];
 
-  for (const record of records) {
-    const view = sourceFreshness(record, deps.rules, now);
-    const decision = decide(record, view, now.getTime(), deps.stuckAfterSeconds);
+  for (const listed of records) {
+    let record = listed;
+    let view = sourceFreshness(record, deps.rules, now);
+    let decision = decide(record, view, now.getTime(), deps.stuckAfterSeconds);
+    if ((decision.openStale || decision.openStuck) && deps.verify) {
+      // Suspicion: before alerting, ask Airweave what the webhooks may have missed, then decide again on the
+      // record as it now stands. A failed check leaves the first decision: better a possibly false alert
+      // than a silent one.
+      try {
+        await deps.verify(record);
+        record = (await deps.ledger.sourceRecord(record.collection_readable_id, record.source_key)) ?? record;
+        view = sourceFreshness(record, deps.rules, now);
+        decision = decide(record, view, now.getTime(), deps.stuckAfterSeconds);
+      } catch (error) {
+        deps.log.warn('watchdog could not verify the source with Airweave', {
+          collection: record.collection_readable_id,
+          source_key: record.source_key,
+          error: (error as Error).message,
+        });
+      }
+    }
     if (decision.pastSla) counts.pastSla++;
     if (decision.stuck) counts.active++;
     if (view.max_age_seconds !== null && view.age_seconds !== null)

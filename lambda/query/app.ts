@@ -1,6 +1,6 @@
 import type { FreshnessRule } from '../core/config';
 import { NotFoundError } from '../core/errors';
-import { collectionFreshness, collectionsFreshness } from '../core/freshness';
+import { collectionFreshness, collectionsFreshness, listed } from '../core/freshness';
 import { allFreshnessAt, type AuditHistory, collectionFreshnessAt, parseAt } from '../core/freshness-at';
 import type { PipelineSpec } from '../core/pipeline-gate';
 import { type PipelineReader, pipelineViews } from '../core/pipeline-view';
@@ -30,10 +30,12 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
       if (method(event) !== 'GET') return json(405, { error: 'use GET' });
       const path = event.rawPath.replace(/\/+$/, '') || '/';
       const at = atParameter(event.queryStringParameters);
+      // Retired sources (deleted in Airweave) are listed only when asked for.
+      const all = event.queryStringParameters?.all === 'true';
       if (path === '/freshness') {
         if (at !== undefined) return json(200, await allFreshnessAt(deps, parseAt(at, deps.now())));
         const records = await deps.freshness.allFreshness();
-        return json(200, { collections: collectionsFreshness(records, deps.rules, deps.now()) });
+        return json(200, { collections: collectionsFreshness(listed(records, all), deps.rules, deps.now()) });
       }
       if (path === '/pipelines')
         return json(200, { pipelines: await pipelineViews(deps.pipelines.specs, deps.pipelines.reader) });
@@ -44,7 +46,7 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
           return json(200, await collectionFreshnessAt(deps, collection, parseAt(at, deps.now())));
         const records = await deps.freshness.collectionFreshness(collection);
         if (records.length === 0) throw new NotFoundError(`no events recorded for collection ${collection}`);
-        return json(200, collectionFreshness(collection, records, deps.rules, deps.now()));
+        return json(200, collectionFreshness(collection, listed(records, all), deps.rules, deps.now()));
       }
       throw new NotFoundError(`no route for ${event.rawPath}`);
     } catch (error) {

@@ -75,8 +75,10 @@ function record(metrics: MetricsSink, outcome: IngestOutcome): void {
   if (outcome.result === 'ignored') metrics.count(METRIC.ignored);
   if (outcome.result === 'quarantined') metrics.count(METRIC.quarantined);
   if (outcome.result === 'duplicate') metrics.count(METRIC.duplicates);
-  if (outcome.result === 'processed' && event)
+  if (outcome.result === 'processed' && event) {
     metrics.count(METRIC.events, { event_type: event.event_type, source_type: event.source_type });
+    metrics.count(METRIC.recordedEvents, { origin: event.origin });
+  }
   if (outcome.syncDurationSeconds !== undefined && event)
     metrics.seconds(METRIC.syncDuration, outcome.syncDurationSeconds, { source_type: event.source_type });
   // A retried delivery may be the one that finally starts a run, so these count on duplicates too.

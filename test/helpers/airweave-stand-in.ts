@@ -64,6 +64,12 @@ export class AirweaveStandIn {
     this.failures.push(failure);
   }
 
+  /** Forgets the history, the scripted failures and the requests seen. */
+  reset(): void {
+    for (const list of [this.collections, this.sources, this.jobs, this.requests, this.failures])
+      list.splice(0);
+  }
+
   async start(): Promise<string> {
     this.server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');

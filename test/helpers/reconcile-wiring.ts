@@ -1,0 +1,117 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AirweaveHttpClient } from '../../lambda/adapters/airweave-client';
+import { DynamoAuditHistory } from '../../lambda/adapters/audit-history';
+import { DynamoSourceRegistry } from '../../lambda/adapters/dynamo-source-registry';
+import { DynamoSyncStore } from '../../lambda/adapters/dynamo-store';
+import { StaticSigningKeys } from '../../lambda/adapters/signing-keys';
+import type { AlertRoute, FreshnessRule } from '../../lambda/core/config';
+import type { SyncEvent } from '../../lambda/core/events';
+import { type MetricName, type MetricsSink } from '../../lambda/core/metrics';
+import type { PipelineSpec } from '../../lambda/core/pipeline-gate';
+import { makeQueryHandler } from '../../lambda/query/app';
+import type { ReconcileDeps } from '../../lambda/core/reconcile';
+import type { WatchdogDeps } from '../../lambda/core/watchdog';
+import { makeWebhookHandler } from '../../lambda/webhook/app';
+import { NOW, SECRET } from './deliveries';
+import { RecordingNotifier } from './recording-notifier';
+import { RecordingStarter } from './recording-starter';
+import { silentLog } from './silent-log';
+
+/** Counts what the code under test emits, so a test can assert on the metrics the alarms read. */
+export class RecordingMetrics implements MetricsSink {
+  readonly counts: { name: MetricName; dimensions: Record<string, string>; value: number }[] = [];
+  count(name: MetricName, dimensions: Readonly<Record<string, string>> = {}, value = 1): void {
+    this.counts.push({ name, dimensions: { ...dimensions }, value });
+  }
+  seconds(): void {}
+  sum(name: MetricName, dimensions: Record<string, string> = {}): number {
+    return this.counts
+      .filter((c) => c.name === name && Object.entries(dimensions).every(([k, v]) => c.dimensions[k] === v))
+      .reduce((total, c) => total + c.value, 0);
+  }
+}
+
+/** Everything the reconciler touches, wired as the Lambda entry points wire it, on one real table. */
+export function reconcileWiring(
+  client: DynamoDBClient,
+  tableName: string,
+  options: {
+    apiUrl?: string;
+    apiKey?: string;
+    rules?: FreshnessRule[];
+    routes?: Pick<AlertRoute, 'team' | 'match'>[];
+    pipelines?: PipelineSpec[];
+    now?: () => Date;
+    jobs?: number;
+    stuckAfterSeconds?: number;
+  } = {},
+) {
+  const store = new DynamoSyncStore(client, { tableName, retentionDays: 30 });
+  const registry = new DynamoSourceRegistry(client, tableName);
+  const notifier = new RecordingNotifier();
+  const starter = new RecordingStarter();
+  const metrics = new RecordingMetrics();
+  const operations: { subject: string; body: Record<string, unknown> }[] = [];
+  const reconcileSoon: SyncEvent[] = [];
+  const now = options.now ?? (() => NOW);
+  const common = {
+    recorder: store,
+    ledger: store,
+    gates: store,
+    freshness: store,
+    starter,
+    notifier,
+    pipelines: options.pipelines ?? [],
+    routes: options.routes ?? [],
+    rules: options.rules ?? [],
+    registry,
+    now,
+    log: silentLog,
+    metrics,
+  };
+  const reconcile: ReconcileDeps = {
+    ...common,
+    api:
+      options.apiUrl === undefined
+        ? undefined
+        : new AirweaveHttpClient({ apiUrl: options.apiUrl, apiKey: options.apiKey ?? 'aw-test-key' }),
+    operations: { notify: async (subject, body) => void operations.push({ subject, body }) },
+    jobs: options.jobs ?? 5,
+  };
+  const watchdog: WatchdogDeps = {
+    freshness: store,
+    ledger: store,
+    notifier,
+    routes: common.routes,
+    rules: common.rules,
+    stuckAfterSeconds: options.stuckAfterSeconds ?? 6 * 3600,
+    now,
+    log: silentLog,
+    metrics,
+  };
+  return {
+    store,
+    registry,
+    notifier,
+    starter,
+    metrics,
+    operations,
+    reconcileSoon,
+    reconcile,
+    watchdog,
+    webhook: makeWebhookHandler({
+      ...common,
+      keys: new StaticSigningKeys([SECRET]),
+      reconcileSoon: async (event) => void reconcileSoon.push(event),
+    }),
+    query: makeQueryHandler({
+      freshness: store,
+      pipelines: { specs: options.pipelines ?? [], reader: store },
+      rules: common.rules,
+      history: new DynamoAuditHistory(client, tableName),
+      retentionDays: 30,
+      now,
+      log: silentLog,
+    }),
+  };
+}
