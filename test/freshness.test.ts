@@ -28,6 +28,11 @@ const SOURCE_KEYS = [
   'running_since',
   'consecutive_failures',
   'max_age_seconds',
+  // Reconciliation (issue 11): when the API last confirmed the source, how its last success became known,
+  // and when it was retired (listed only with ?all=true).
+  'verified_at',
+  'last_success_origin',
+  'retired_at',
 ].sort();
 
 function at(time: string) {
