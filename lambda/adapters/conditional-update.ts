@@ -82,10 +82,12 @@ async function tryUpdate(
   }
 }
 
-/** DynamoDB refuses unused placeholders: keep only those this expression mentions. */
+/**
+ * DynamoDB refuses unused placeholders: keep only those this expression mentions. One scan of the
+ * expression's tokens, not a regular expression per placeholder: this runs on every write of every event.
+ */
 function pick<T>(all: Record<string, T>, expression: string): Record<string, T> | undefined {
-  const used = Object.entries(all).filter(([placeholder]) =>
-    new RegExp(`${placeholder.replace(/[$#:]/g, '\\$&')}(?![A-Za-z0-9_])`).test(expression),
-  );
+  const mentioned = new Set(expression.match(/[#:][A-Za-z0-9_]+/g));
+  const used = Object.entries(all).filter(([placeholder]) => mentioned.has(placeholder));
   return used.length > 0 ? Object.fromEntries(used) : undefined;
 }

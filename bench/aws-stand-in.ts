@@ -1,0 +1,221 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * The benchmark's model of AWS latency: every call is answered after a fixed delay, and calls in flight
+ * at the same time overlap, as they do against DynamoDB and SNS (each request is served by a different
+ * host; nothing queues behind another request of the same function).
+ *
+ * It is a middleware on the SDK client, placed innermost (right around the transport), so the handler
+ * still pays for everything the SDK does (serialization, SigV4 signing, parsing the answer).
+ * - DynamoDB: the request really goes to the local engine, whose answer is the one the handler gets (the
+ *   engine run is what keeps the outcomes correct); the call returns when both the engine answered and
+ *   the delay has passed. The engine runs requests one at a time on a shared machine, so it can take
+ *   longer than the delay: `overruns` counts those calls, and `stallMs` is the time the invocation spent
+ *   waiting on the engine past the delay, which the benchmark takes out of the modelled latency (the
+ *   engine stands in for DynamoDB's answers, not for its speed; the local stack section measures that).
+ * - SNS and Step Functions: a STAND-IN (neither has a local engine) that answers after the delay, with the
+ *   real services' documented limits enforced: Publish (message at most 256 KiB, subject at most 100
+ *   printable ASCII characters, no line break) and StartExecution (name 1-80 characters of
+ *   [A-Za-z0-9-_], input at most 256 KiB; the same name with a different input is ExecutionAlreadyExists,
+ *   with the same input the first execution is returned, as Standard workflows do).
+ *
+ * It also measures round trips: a call's depth is one more than the deepest call of the same
+ * invocation that had already finished when it started, so calls issued together share one depth, and
+ * the invocation's round trips are the deepest depth: the number of sequential waves on its critical path.
+ */
+export interface Trip {
+  readonly service: string;
+  readonly command: string;
+  readonly start: number;
+  end: number;
+  depth: number;
+}
+
+export class RoundTrips {
+  trips: Trip[] = [];
+  overruns = 0;
+  calls = 0;
+  /** Intervals (since the last reset) during which a DynamoDB call had passed its delay, still on the engine. */
+  private stalls: Array<[number, number]> = [];
+
+  reset(): void {
+    this.trips = [];
+    this.stalls = [];
+  }
+
+  stalled(from: number, to: number): void {
+    this.stalls.push([from, to]);
+  }
+
+  /**
+   * How long, since the last reset, the invocation waited on the engine beyond the modelled delay: the
+   * length of the union of the stall intervals. Subtracted from the wall time, it leaves the latency the
+   * model describes (every call answered after the delay), whatever the shared machine does to the engine.
+   */
+  get stallMs(): number {
+    let total = 0;
+    let reach = -Infinity;
+    for (const [from, to] of [...this.stalls].sort((a, b) => a[0] - b[0])) {
+      if (to <= reach) continue;
+      total += to - Math.max(from, reach);
+      reach = to;
+    }
+    return total;
+  }
+
+  begin(service: string, command: string): Trip {
+    const start = performance.now();
+    const depth = 1 + Math.max(0, ...this.trips.filter((t) => t.end <= start).map((t) => t.depth));
+    const trip: Trip = { service, command, start, end: Infinity, depth };
+    this.trips.push(trip);
+    this.calls++;
+    return trip;
+  }
+
+  /** Sequential waves of calls on the critical path of the invocation since the last reset. */
+  get depth(): number {
+    return Math.max(0, ...this.trips.map((t) => t.depth));
+  }
+
+  count(service?: string): number {
+    return this.trips.filter((t) => service === undefined || t.service === service).length;
+  }
+}
+
+type Next = (args: { request: unknown }) => Promise<{ response: unknown; output?: unknown }>;
+interface Stackable {
+  middlewareStack: {
+    add(
+      middleware: (next: Next, context: { commandName?: string }) => Next,
+      options: { step: string; priority: string; name: string },
+    ): void;
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** An HTTP response as the SDK's deserializers read it. */
+interface StandInResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export type Answer = (command: string, body: string) => StandInResponse;
+
+/**
+ * Routes every call of `client` through the model: `answer` given, the stand-in answers; otherwise the
+ * request goes on to the client's endpoint (the local engine).
+ */
+export function modelled<T>(
+  client: T,
+  service: string,
+  delayMs: number,
+  trips: RoundTrips,
+  answer?: Answer,
+): T {
+  (client as unknown as Stackable).middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName?.replace(/Command$/, '') ?? '?';
+      const trip = trips.begin(service, command);
+      const delay = sleep(delayMs);
+      try {
+        if (answer) {
+          const body = await bodyText((args.request as { body?: unknown }).body);
+          await delay;
+          return { response: answer(command, body) };
+        }
+        let served = false;
+        let due = Infinity;
+        const [result] = await Promise.all([
+          next(args).finally(() => {
+            served = true;
+            if (due !== Infinity) trips.stalled(due, performance.now());
+          }),
+          delay.then(() => {
+            if (served) return;
+            trips.overruns++;
+            due = performance.now();
+          }),
+        ]);
+        return result;
+      } finally {
+        trip.end = performance.now();
+      }
+    },
+    // Innermost: after serialization and signing, around the transport alone.
+    { step: 'deserialize', priority: 'low', name: 'awsLatencyModel' },
+  );
+  return client;
+}
+
+async function bodyText(body: unknown): Promise<string> {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
+  return '';
+}
+
+const xml = (statusCode: number, text: string): StandInResponse => ({
+  statusCode,
+  headers: { 'content-type': 'text/xml' },
+  body: Buffer.from(text),
+});
+const json = (statusCode: number, value: unknown): StandInResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/x-amz-json-1.0' },
+  body: Buffer.from(JSON.stringify(value)),
+});
+
+const KIB_256 = 256 * 1024;
+
+/** SNS Publish (query protocol), with the limits of the Publish API reference. */
+export function snsStandIn(): { answer: Answer; published: () => number } {
+  let published = 0;
+  const invalid = (message: string) =>
+    xml(
+      400,
+      `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>${message}</Message></Error><RequestId>stand-in</RequestId></ErrorResponse>`,
+    );
+  const answer: Answer = (command, body) => {
+    if (command !== 'Publish') return invalid(`the stand-in serves Publish only, not ${command}`);
+    const params = new URLSearchParams(body);
+    const message = params.get('Message') ?? '';
+    const subject = params.get('Subject');
+    if (message.length === 0) return invalid('Message: empty');
+    if (Buffer.byteLength(message) > KIB_256) return invalid('Message too long');
+    if (subject !== null && (subject.length > 100 || !/^[\x20-\x7e]+$/.test(subject)))
+      return invalid('Subject: at most 100 printable ASCII characters, no line break');
+    published++;
+    return xml(
+      200,
+      '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>stand-in</MessageId></PublishResult>' +
+        '<ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata></PublishResponse>',
+    );
+  };
+  return { answer, published: () => published };
+}
+
+/** Step Functions StartExecution (JSON 1.0), idempotent by name as Standard workflows are. */
+export function sfnStandIn(): { answer: Answer; started: () => number } {
+  const executions = new Map<string, string>();
+  const answer: Answer = (command, body) => {
+    if (command !== 'StartExecution')
+      return json(400, { __type: 'ValidationException', message: `stand-in serves StartExecution only` });
+    const request = JSON.parse(body) as { stateMachineArn: string; name?: string; input?: string };
+    const name = request.name ?? '';
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name))
+      return json(400, { __type: 'InvalidName', message: `invalid execution name: ${name}` });
+    if (Buffer.byteLength(request.input ?? '') > KIB_256)
+      return json(400, { __type: 'InvalidExecutionInput', message: 'input over 256 KiB' });
+    const key = `${request.stateMachineArn}:${name}`;
+    const seen = executions.get(key);
+    if (seen !== undefined && seen !== request.input)
+      return json(400, { __type: 'ExecutionAlreadyExists', message: `execution ${name} already exists` });
+    executions.set(key, request.input ?? '');
+    return json(200, {
+      executionArn: `${request.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+      startDate: Date.now() / 1000,
+    });
+  };
+  return { answer, started: () => executions.size };
+}
