@@ -54,6 +54,22 @@ export function environmentSize(scope: Construct, environment: Readonly<Record<s
   );
 }
 
+/**
+ * What esbuild does to every function's code, in one place: the construct bundles with it, and the
+ * benchmark (`bench/sdk-bundling.ts`) builds the alternatives from it to measure their cold starts.
+ */
+export const BUNDLING = {
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  // Stack traces need only file and line; leaving the sources out keeps the map, and the zip, small.
+  sourcesContent: false,
+  // The AWS SDK v3 is provided by the Lambda Node.js runtime, so it is left out of the bundle: that keeps
+  // the webhook bundle far under its 250 KB budget (DESIGN.md section 7) and its cold start short.
+  // Everything else (zod, the domain core) is bundled, tree-shaken and minified.
+  externalModules: ['@aws-sdk/*'],
+} as const;
+
 export interface SyncFunctionProps {
   /** Absolute path of the handler module; it must export `handler`. */
   readonly entry: string;
@@ -142,15 +158,8 @@ export class SyncFunction extends NodejsFunction {
         // esbuild from node_modules, never Docker: synth works offline and on machines without a daemon.
         forceDockerBundling: false,
         format: OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // Stack traces need only file and line; leaving the sources out keeps the map, and the zip, small.
-        sourcesContent: false,
-        // The AWS SDK v3 is provided by the Lambda Node.js runtime, so it is left out of the bundle: that keeps
-        // the webhook bundle far under its 250 KB budget (DESIGN.md section 7) and its cold start short.
-        // Everything else (zod, the domain core) is bundled, tree-shaken and minified.
-        externalModules: ['@aws-sdk/*'],
+        ...BUNDLING,
+        externalModules: [...BUNDLING.externalModules],
       },
     });
   }
