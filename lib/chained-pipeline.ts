@@ -1,10 +1,9 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { pipelineDefinition } from './pipeline-definition';
@@ -56,6 +55,11 @@ export class ChainedPipeline extends Construct {
   constructor(scope: Construct, id: string, props: ChainedPipelineProps) {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', {
+      // Under /aws/vendedlogs/, because Step Functions adds any other log group it delivers to to the
+      // account's CloudWatch Logs resource policy, which is capped at 5,120 characters: in a busy account,
+      // or with many pipelines, creating a state machine would fail. Named per stack and pipeline (names
+      // are unique in a stack; log groups are regional, like stacks).
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${props.name}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -103,19 +107,18 @@ export class ChainedPipeline extends Construct {
         },
       },
     });
-    // The SnsTopic target of a topic of the stack grants sns:Publish (topic policy) and the key use (key
-    // policy) to events.amazonaws.com without any condition, so any account's rule could publish alerts here.
-    // Handed a reference instead, it grants nothing, and the grants below are scoped.
-    const target = sns.Topic.fromTopicArn(this, 'AlertTopicRef', props.alertTopic.topicArn);
-    this.stoppedRule.addTarget(
-      new targets.SnsTopic(target, {
-        message: events.RuleTargetInput.fromText(
-          `Pipeline ${props.name}: execution ${events.EventField.fromPath('$.detail.name')} ended ` +
-            `${events.EventField.fromPath('$.detail.status')}; its run stays recorded as running. Check the ` +
-            'execution history in the Step Functions console.',
-        ),
-      }),
+    // Not the SnsTopic target: on a topic of the stack it grants sns:Publish (topic policy) and the key use
+    // (key policy) to events.amazonaws.com without any condition, so any account's rule could publish alerts
+    // here; and on an imported reference (which grants nothing) it names that reference as the target
+    // resource, whose environment comes from an ARN token, so synth with an account and region warns "Either
+    // the Event Rule or target has an unresolved environment" once per pipeline. The topic is this stack's
+    // (checked below), so the rule only needs its ARN; the grants below are scoped.
+    const message = events.RuleTargetInput.fromText(
+      `Pipeline ${props.name}: execution ${events.EventField.fromPath('$.detail.name')} ended ` +
+        `${events.EventField.fromPath('$.detail.status')}; its run stays recorded as running. Check the ` +
+        'execution history in the Step Functions console.',
     );
+    this.stoppedRule.addTarget({ bind: () => ({ arn: props.alertTopic.topicArn, input: message }) });
     // This rule only, in the topic policy. The key policy cannot take these conditions (SNS does not pass them
     // to KMS for EventBridge publishes, so deliveries would fail); its statement lets EventBridge encrypt for
     // a topic only where the topic policy also lets it publish, which only these rules may.

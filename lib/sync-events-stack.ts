@@ -1,4 +1,12 @@
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -87,7 +95,10 @@ export class SyncEventsStack extends Stack {
     };
 
     this.syncTable = new SyncTable(this, 'SyncTable');
-    this.alertTopics = new AlertTopics(this, 'AlertTopics', { teams: config.alerts });
+    this.alertTopics = new AlertTopics(this, 'AlertTopics', {
+      teams: config.alerts,
+      defaultEmails: config.defaultAlerts.emails,
+    });
     // One key for all topics: a customer-managed key costs per month, and the same functions publish on both.
     this.eventsTopic = new EventsTopic(this, 'EventsTopic', { masterKey: this.alertTopics.key });
     this.pipelines = this.createPipelines([
@@ -131,6 +142,8 @@ export class SyncEventsStack extends Stack {
       topic: this.operationsTopic.topic,
     });
 
+    this.warnOfUnheardTopics(config);
+
     new CfnOutput(this, STACK_OUTPUTS.webhookUrl, {
       value: this.ingress.webhookUrl,
       description: 'Register this URL as the Airweave webhook endpoint',
@@ -173,6 +186,37 @@ export class SyncEventsStack extends Stack {
       value: this.operationsTopic.topic.topicArn,
       description: 'The CloudWatch alarms notify this topic: subscribe paging or chat endpoints here',
     });
+  }
+
+  /**
+   * A topic with no email in the config may still have subscribers added outside the stack (chat, paging),
+   * so this is a synth-time warning, not an error; each names the config field and the output to subscribe
+   * to, and can be acknowledged by its id once the topic has subscribers.
+   */
+  private warnOfUnheardTopics(config: AppConfig): void {
+    const alertEmails = new Map<string, readonly string[]>([
+      ...config.alerts.map((route) => [route.team, route.emails] as const),
+      [DEFAULT_TEAM, config.defaultAlerts.emails],
+    ]);
+    for (const [team, emails] of alertEmails) {
+      if (emails.length > 0) continue;
+      const topic = this.alertTopics.topics[team];
+      if (!topic) continue;
+      Annotations.of(topic).addWarningV2(
+        `sync-events:alerts-unheard-${team}`,
+        team === DEFAULT_TEAM
+          ? 'Alerts that match no team go to the default topic, which has no subscriber: set ' +
+              `defaultAlerts.emails in the config, or subscribe an endpoint to the ${alertTopicOutput(team)} output.`
+          : `Alerts of team ${team} reach no subscriber: set its emails in the config's alerts, or subscribe an ` +
+              `endpoint to the ${alertTopicOutput(team)} output.`,
+      );
+    }
+    if (config.operations.emails.length === 0)
+      Annotations.of(this.operationsTopic.topic).addWarningV2(
+        'sync-events:alarms-unheard',
+        'The CloudWatch alarms reach no subscriber: set operations.emails in the config, or subscribe an ' +
+          `endpoint to the ${STACK_OUTPUTS.operationsTopicArn} output.`,
+      );
   }
 
   private createPipelines(

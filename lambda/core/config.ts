@@ -74,6 +74,8 @@ export const appConfigSchema = z
     watchdog: z
       .strictObject({ every: duration.default('5m'), stuckAfter: duration.default('6h') })
       .default({ every: '5m', stuckAfter: '6h' }),
+    // Who receives the alerts that match no team (the `default` topic).
+    defaultAlerts: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
     operations: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
   })
   .superRefine((config, ctx) => {
