@@ -1,5 +1,5 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
@@ -22,16 +22,28 @@ export interface LocalEngine {
   stop(): Promise<void>;
 }
 
-/**
- * The engine in a child process (local mode and the benchmark): the same dynalite, persisted under
- * `dataDir`, but with a core of its own instead of sharing the HTTP handlers' event loop.
- */
-export async function startEngineProcess(options: {
-  dataDir?: string;
-  host: string;
-  port: number;
-}): Promise<Omit<LocalEngine, 'server'>> {
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+/** What a supervised engine process tells its owner. */
+export interface EngineEvents {
+  /** The process died and is being started again; requests meanwhile fail and are worth a retry. */
+  readonly onRestart?: (reason: string) => void;
+  /** A restarted engine is serving again. */
+  readonly onRestarted?: () => void;
+  /** The engine is gone for good: it could not be started again, or keeps dying. */
+  readonly onFatal?: (error: Error) => void;
+}
+
+/** More exits than this within `CRASH_WINDOW_MS` is a crash loop, not bad luck: give up. */
+const MAX_RESTARTS = 3;
+const CRASH_WINDOW_MS = 60_000;
+
+export interface EngineProcess {
+  readonly endpoint: string;
+  /** The current engine process (it changes when the engine is restarted). */
+  pid(): number | undefined;
+  stop(): Promise<void>;
+}
+
+function launch(options: { dataDir?: string; host: string; port: number }) {
   const child = fork(
     path.join(__dirname, 'engine-process.cjs'),
     [JSON.stringify({ path: options.dataDir, host: options.host, port: options.port })],
@@ -40,21 +52,85 @@ export async function startEngineProcess(options: {
       execArgv: [],
     },
   );
-  const port = await new Promise<number>((resolve, reject) => {
+  const ready = new Promise<number>((resolve, reject) => {
     child.once('message', (message: { port?: number; error?: string; code?: string }) =>
       message.port !== undefined
         ? resolve(message.port)
         : reject(Object.assign(new Error(message.error), { code: message.code })),
     );
-    child.once('exit', (code) =>
-      reject(new Error(`the engine process exited (${code}) before it was ready`)),
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the engine process exited (${signal ?? code}) before it was ready`)),
     );
   });
+  return { child, ready };
+}
+
+const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/**
+ * The engine in a child process (local mode and the benchmark): the same dynalite, persisted under
+ * `dataDir`, but with a core of its own instead of sharing the HTTP handlers' event loop.
+ *
+ * Supervised: when the process dies it is started again on the same port and data, so requests fail
+ * (the webhook answers 503, which Svix retries) only while it restarts. LevelDB's lock dies with the
+ * process, and every write the engine acknowledged is on disk. A process that keeps dying, or cannot be
+ * started again, is reported once through `onFatal`.
+ */
+export async function startEngineProcess(
+  options: { dataDir?: string; host: string; port: number } & EngineEvents,
+): Promise<EngineProcess> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const first = launch(options);
+  let child = first.child;
+  // The first start may pick a free port; every restart takes that same one, so clients keep their endpoint.
+  const port = await first.ready;
+  let stopping = false;
+  let gaveUp = false;
+  const exits: number[] = [];
+
+  // Any exit counts, whether the engine was serving or still starting: a process killed while it starts,
+  // or a port someone else took, is tried again within the same budget.
+  const supervise = (current: ChildProcess, ready: Promise<number>) => {
+    let startFailure: string | undefined;
+    ready.then(
+      () => !stopping && current !== first.child && options.onRestarted?.(),
+      (error: Error) => (startFailure = error.message),
+    );
+    current.once('exit', (code, signal) => {
+      if (stopping || gaveUp) return;
+      const now = Date.now();
+      exits.push(now);
+      while (exits.length > 0 && (exits[0] as number) < now - CRASH_WINDOW_MS) exits.shift();
+      const how = startFailure ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
+      if (exits.length > MAX_RESTARTS) {
+        gaveUp = true;
+        return options.onFatal?.(
+          new Error(`the engine process died ${exits.length} times within a minute (last: ${how})`),
+        );
+      }
+      options.onRestart?.(`the engine process died (${how}); restarting it`);
+      // A little longer after each exit, so a failure that repeats does not spin.
+      setTimeout(
+        () => {
+          if (stopping) return;
+          const next = launch({ ...options, port });
+          child = next.child;
+          supervise(next.child, next.ready);
+        },
+        200 * (exits.length - 1),
+      );
+    });
+  };
+  supervise(child, first.ready);
+
   return {
     endpoint: `http://${options.host}:${port}`,
+    pid: () => (alive(child) ? child.pid : undefined),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        stopping = true;
+        // A process that already died has no IPC channel left to send to.
+        if (!alive(child) || !child.connected) return resolve();
         child.once('exit', () => resolve());
         child.send('stop');
       }),

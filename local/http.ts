@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpHandler } from '../lambda/http/api';
 import { MAX_BODY_BYTES } from '../lambda/core/ingest';
+import { visible } from '../cli/terminal';
 
 export interface Route {
   readonly matches: (path: string) => boolean;
@@ -16,7 +17,7 @@ export interface Route {
 export function httpListener(routes: readonly Route[]) {
   return (request: IncomingMessage, response: ServerResponse): void => {
     void serve(routes, request, response).catch((error: unknown) => {
-      console.error('local server error:', (error as Error).message);
+      console.error(`local server error: ${visible((error as Error).message)}`);
       if (!response.headersSent)
         send(response, { statusCode: 500, body: JSON.stringify({ error: 'internal error' }) });
     });

@@ -20,7 +20,9 @@ import { readConfigFile } from '../bin/config-file';
 import { ConfigError } from '../lambda/core/config';
 import { splitSecrets } from '../lambda/core/signature';
 import { DEFAULT_CONFIG_PATH, fromProjectRoot, LOCAL, localDataDir } from './defaults';
-import { startLocalStack } from './stack';
+import { drained } from '../cli/output';
+import { DataFolderInUse, lockDataFolder } from './data-lock';
+import { type LocalStack, startLocalStack } from './stack';
 
 function port(name: string, fallback: number): number {
   const text = process.env[name];
@@ -31,9 +33,11 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
+/** A reason not to start (or to stop) that the user can act on: printed as one line, exit code 1. */
+class StackError extends Error {}
+
 function fail(message: string): never {
-  console.error(`sync-events: ${message}`);
-  process.exit(1);
+  throw new StackError(message);
 }
 
 function loadConfig(file: string) {
@@ -64,9 +68,28 @@ async function main(): Promise<void> {
   const config = loadConfig(configPath);
   const dataDir = localDataDir();
   mkdirSync(dataDir, { recursive: true });
+  let release: () => void;
+  try {
+    release = lockDataFolder(dataDir);
+  } catch (error) {
+    if (error instanceof DataFolderInUse) fail(error.message);
+    throw error;
+  }
   const { secrets, origin } = loadSecrets(dataDir);
 
-  let stack;
+  let stopping = false;
+  const stop = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await stack?.stop();
+    release();
+    process.exitCode = code;
+    // Everything said is written before the process ends: the last lines are the ones that matter.
+    await drained();
+    process.exit(code);
+  };
+
+  let stack: LocalStack | undefined;
   try {
     stack = await startLocalStack({
       config,
@@ -74,8 +97,16 @@ async function main(): Promise<void> {
       dataDir,
       port: port('PORT', LOCAL.port),
       dynamodbPort: port('DYNAMODB_PORT', LOCAL.dynamodbPort),
+      onEngineLost: (error) => {
+        console.error(
+          `sync-events: the local stack stopped: the embedded DynamoDB engine is gone (${error.message}); ` +
+            `the data is kept in ${dataDir}`,
+        );
+        void stop('engine lost', 1);
+      },
     });
   } catch (error) {
+    release();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
       fail(`a port is already in use (${(error as Error).message}); set PORT or DYNAMODB_PORT`);
@@ -100,16 +131,29 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second Ctrl-C while stopping: stop waiting. The engine process follows (it exits with its parent).
+    if (stopping) process.exit(130);
     console.log(`\n${signal}: stopping`);
-    await stack.stop();
-    process.exit(0);
+    void stop(signal, 0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // The stack never outlives what started it: if npm (or the shell) is gone, this process was re-parented.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      console.log('the process that started the local stack exited: stopping');
+      void stop('orphaned', 0);
+    }
+  }, 1000).unref();
 }
 
-main().catch((error: unknown) => fail((error as Error).stack ?? String(error)));
+main().catch(async (error: unknown) => {
+  console.error(
+    `sync-events: ${error instanceof StackError ? error.message : ((error as Error).stack ?? error)}`,
+  );
+  process.exitCode = 1;
+  await drained();
+  process.exit(1);
+});

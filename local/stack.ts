@@ -17,6 +17,7 @@ import { ensureTable, localDynamoClient, startEngineProcess } from './engine';
 import { httpListener } from './http';
 import { LocalNotifier } from './local-notifier';
 import { LocalPipelineStarter, localPipelines } from './pipeline-runner';
+import { visible } from '../cli/terminal';
 
 export interface LocalStackOptions {
   /** As `readConfigFile` returns it: handler steps' paths are absolute. */
@@ -28,6 +29,11 @@ export interface LocalStackOptions {
   readonly port?: number;
   readonly dynamodbPort?: number;
   readonly print?: (line: string) => void;
+  /**
+   * The embedded engine died and could not be restarted: the stack cannot serve any more.
+   * @default - printed
+   */
+  readonly onEngineLost?: (error: Error) => void;
 }
 
 export interface LocalStack {
@@ -46,12 +52,16 @@ export interface LocalStack {
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const host = options.host ?? LOCAL.host;
-  const print = options.print ?? console.log;
+  // Every console line carries data from deliveries (collection ids, errors): shown, never obeyed.
+  const print = (line: string) => (options.print ?? console.log)(visible(line));
   const settings = runtimeSettings(options.config);
   const engine = await startEngineProcess({
     dataDir: path.join(options.dataDir, 'dynamodb'),
     host,
     port: options.dynamodbPort ?? LOCAL.dynamodbPort,
+    onRestart: (reason) => print(`engine ${reason}; deliveries get 503 (Svix retries them) until it is back`),
+    onRestarted: () => print('engine restarted: serving again'),
+    onFatal: (error) => (options.onEngineLost ?? ((e: Error) => print(`engine lost: ${e.message}`)))(error),
   });
   const client = localDynamoClient(engine.endpoint);
   await ensureTable(client, LOCAL.tableName);
