@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const { secrets, origin } = loadSecrets(dataDir);
 
   let stopping = false;
-  const stop = async (why: string, code: number) => {
+  const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     await stack?.stop();
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
           `sync-events: the local stack stopped: the embedded DynamoDB engine is gone (${error.message}); ` +
             `the data is kept in ${dataDir}`,
         );
-        void stop('engine lost', 1);
+        void stop(1);
       },
     });
   } catch (error) {
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     // A second Ctrl-C while stopping: stop waiting. The engine process follows (it exits with its parent).
     if (stopping) process.exit(130);
     console.log(`\n${signal}: stopping`);
-    void stop(signal, 0);
+    void stop(0);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   setInterval(() => {
     if (process.ppid !== parent) {
       console.log('the process that started the local stack exited: stopping');
-      void stop('orphaned', 0);
+      void stop(0);
     }
   }, 1000).unref();
 }

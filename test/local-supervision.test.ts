@@ -226,7 +226,10 @@ describe('the supervised local stack', () => {
   it('finds its data from a subdirectory, and SIGTERM to npm stops everything and frees the ports', async () => {
     const absolute = mkdtempSync(path.join(tmpdir(), 'sync-events-sigterm-'));
     // A relative SYNC_EVENTS_DATA is relative to the project's folder, for the stack and the CLI alike.
-    const env = { ...(await environment(absolute)), SYNC_EVENTS_DATA: path.relative(ROOT, absolute) };
+    const env: NodeJS.ProcessEnv = {
+      ...(await environment(absolute)),
+      SYNC_EVENTS_DATA: path.relative(ROOT, absolute),
+    };
     delete env.AIRWEAVE_WEBHOOK_SECRET;
     const stack = await startStack(env, absolute);
     stacks.push(stack);
