@@ -131,9 +131,15 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
+  let stoppingSince = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    // A second Ctrl-C while stopping: stop waiting. The engine process follows (it exits with its parent).
-    if (stopping) process.exit(130);
+    // Ctrl-C reaches this process twice (from the terminal, and forwarded by npm): a repeat within two
+    // seconds is that echo. A later one means stop waiting; the engine process exits with its parent.
+    if (stopping) {
+      if (Date.now() - stoppingSince > 2000) process.exit(130);
+      return;
+    }
+    stoppingSince = Date.now();
     console.log(`\n${signal}: stopping`);
     void stop(0);
   };
