@@ -1,7 +1,7 @@
 import type { FreshnessRule } from './config';
 import { parseDuration } from './duration';
 import type { EventOrigin } from './events';
-import type { JobState } from './job-state';
+import { isActive, type JobState } from './job-state';
 import { matchesPattern } from './patterns';
 import { toMillis } from './timestamp';
 
@@ -69,8 +69,6 @@ export interface CollectionFreshness {
   readonly sources: readonly SourceFreshness[];
 }
 
-const ACTIVE: ReadonlySet<JobState | null> = new Set<JobState | null>(['pending', 'running', 'cancelling']);
-
 /** The strictest `maxAge` among the rules that match a source, in seconds. */
 export function maxAgeFor(rules: readonly FreshnessRule[], record: FreshnessRecord): number | null {
   const ages = rules
@@ -115,7 +113,7 @@ export function statusOf(
 ): FreshnessStatus {
   if (record.last_terminal_state === 'failed') return 'failed';
   if (pastSla(record, maxAgeSeconds, nowMs)) return 'stale';
-  if (ACTIVE.has(record.latest_state)) return 'syncing';
+  if (isActive(record.latest_state)) return 'syncing';
   if (record.last_success_at !== null) return 'fresh';
   return 'unknown';
 }
@@ -127,7 +125,7 @@ export function sourceFreshness(
 ): SourceFreshness {
   const nowMs = now.getTime();
   const maxAge = maxAgeFor(rules, record);
-  const active = ACTIVE.has(record.latest_state);
+  const active = isActive(record.latest_state);
   return {
     source_connection_id: record.source_connection_id,
     source_type: record.source_type,

@@ -27,6 +27,20 @@ export interface GateState {
   readonly blocked_by: string | null;
 }
 
+/** The gate item as stored, read back. */
+export function toGateState(item: Readonly<Record<string, unknown>>): GateState {
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  return {
+    version: typeof item.version === 'number' ? item.version : 0,
+    consumed: (item.consumed ?? {}) as Record<string, Consumed>,
+    last_started_at: text(item.last_started_at),
+    execution_name: text(item.execution_name),
+    execution_input: text(item.execution_input),
+    confirmed_execution: text(item.confirmed_execution),
+    blocked_by: text(item.blocked_by),
+  };
+}
+
 /** The input every pipeline state machine receives. */
 export interface PipelineInput {
   readonly pipeline: string;

@@ -2,6 +2,7 @@ import type { Alert } from './alerts';
 import type { SyncEvent } from './events';
 import type { FreshnessRecord } from './freshness';
 import type { Consumed, GateState } from './pipeline-gate';
+import type { PipelineReader } from './pipeline-view';
 
 /**
  * The small interfaces the use cases depend on. The DynamoDB adapter implements them for Lambda and for
@@ -41,6 +42,8 @@ export interface EventRecorder {
   recordIgnored(delivery: Delivery, eventType: string): Promise<boolean>;
   /** Keeps a signed but unusable delivery, raw, for replay; false when it was already kept. */
   quarantine(delivery: QuarantinedDelivery): Promise<boolean>;
+  /** Removes a quarantined delivery once a replay has recorded it. */
+  resolveQuarantine(deliveryId: string): Promise<void>;
 }
 
 export interface FreshnessReader {
@@ -130,4 +133,32 @@ export interface PipelineGates {
 /** Starts a pipeline's state machine. Idempotent by execution name (as Step Functions is for Standard workflows). */
 export interface PipelineStarter {
   start(pipeline: string, executionName: string, input: string): Promise<void>;
+}
+
+export interface HistoryFilter {
+  /** A source key (gsi1), else a collection (gsi2). */
+  readonly source?: string;
+  readonly collection?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly limit: number;
+}
+
+/** The CLI's and the query API's reads: items as stored, newest first where it matters. */
+export interface ReadModels extends FreshnessReader, PipelineReader {
+  job(
+    jobId: string,
+  ): Promise<{ job: Record<string, unknown> | undefined; events: Record<string, unknown>[] }>;
+  events(filter: HistoryFilter): Promise<Record<string, unknown>[]>;
+  jobs(filter: HistoryFilter): Promise<Record<string, unknown>[]>;
+  quarantined(): Promise<Record<string, unknown>[]>;
+}
+
+/** Every storage port, as one store (DynamoDB, or the in-memory one) provides them. */
+export interface Stores {
+  readonly recorder: EventRecorder;
+  readonly freshness: FreshnessReader;
+  readonly ledger: AlertLedger;
+  readonly gates: PipelineGates;
+  readonly reads: ReadModels;
 }

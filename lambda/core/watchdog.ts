@@ -6,6 +6,7 @@ import {
   type SourceFreshness,
   sourceFreshness,
 } from './freshness';
+import { isActive } from './job-state';
 import { METRIC, type MetricsSink } from './metrics';
 import type { AlertLedger, EpisodeKind, FreshnessReader, Log, Notifier } from './ports';
 import { toMillis } from './timestamp';
@@ -68,7 +69,9 @@ export function decide(
   if (!pastSla && record.stale_episode !== null) decision.recover = record.stale_episode;
 
   const activeSince =
-    view.status === 'syncing' || isActive(record) ? (view.running_since ?? record.latest_at) : null;
+    view.status === 'syncing' || isActive(record.latest_state)
+      ? (view.running_since ?? record.latest_at)
+      : null;
   const stuckJob = record.latest_job_id;
   const stuck =
     activeSince !== null && stuckJob !== null && nowMs - toMillis(activeSince) > stuckAfterSeconds * 1000;
@@ -76,14 +79,6 @@ export function decide(
   if (stuck && record.stuck_episode !== stuckJob) decision.openStuck = { job: stuckJob, since: activeSince };
   if (!stuck && record.stuck_episode !== null) decision.closeStuck = record.stuck_episode;
   return decision;
-}
-
-function isActive(record: FreshnessRecord): boolean {
-  return (
-    record.latest_state === 'pending' ||
-    record.latest_state === 'running' ||
-    record.latest_state === 'cancelling'
-  );
 }
 
 /**
