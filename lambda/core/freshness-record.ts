@@ -55,7 +55,7 @@ export function freshnessRegisters(event: SyncEvent): Registers {
     registers.push({
       name: 'success',
       when: cond.any(cond.absent('last_success_at'), cond.lt('last_success_at', ts)),
-      set: { last_success_at: ts, last_success_job_id: job },
+      set: { last_success_at: ts, last_success_job_id: job, last_success_origin: event.origin },
     });
   if (event.state === 'failed')
     registers.push(
@@ -111,5 +111,9 @@ export function toFreshnessRecord(item: Item): FreshnessRecord {
     failure_log: log instanceof Set ? [...(log as Set<string>)].sort() : [],
     stale_episode: text(item.stale_episode),
     stuck_episode: text(item.stuck_episode),
+    last_success_origin: text(item.last_success_origin) as FreshnessRecord['last_success_origin'],
+    registered_at: text(item.registered_at),
+    verified_at: text(item.verified_at),
+    retired_at: text(item.retired_at),
   };
 }

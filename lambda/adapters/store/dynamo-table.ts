@@ -1,0 +1,158 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { KeyedRule } from '../../core/claims';
+import type { Item, Register, Registers } from '../../core/conditions';
+import { Expressions } from './expressions';
+import type { ItemQuery, ItemTable, Key } from './item-table';
+import { GSI1, GSI2, KEY } from '../../core/table-schema';
+
+/** A failed condition: an answer ("someone else got there first"), not an error. The one place that says so. */
+export function isConditionalFailure(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Runs a conditional write; false when its condition did not hold. */
+async function conditionally<T>(write: () => Promise<T>): Promise<T | false> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isConditionalFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * The one table, as every port's adapter uses it: rules from the core compiled into conditional writes,
+ * and the paginated reads. The same code runs in Lambda and against the local engine.
+ */
+export class DynamoTable implements ItemTable {
+  readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    readonly name: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  /** Writes the item only if its key is new: the natural key makes this the deduplication. */
+  async putNew(item: Item): Promise<boolean> {
+    const out = await conditionally(() =>
+      this.doc.send(
+        new PutCommand({ TableName: this.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      ),
+    );
+    return out !== false;
+  }
+
+  /** One rule as one conditional UpdateItem; the item as it left it, or undefined when the condition failed. */
+  async apply(rule: KeyedRule): Promise<Item | undefined> {
+    const x = new Expressions();
+    const condition = x.condition(rule.when);
+    const out = await conditionally(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.name,
+          Key: rule.key,
+          UpdateExpression: x.update(rule),
+          ...(condition !== undefined && { ConditionExpression: condition }),
+          ...x.attributes(),
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return out === false ? undefined : (out.Attributes ?? {});
+  }
+
+  /**
+   * Applies an event to several registers of one item in a single conditional UpdateItem, and returns the
+   * item as the last applied update left it (undefined when the event changed nothing). The usual case
+   * (events arrive in order, every register moves) costs one call. When the combined condition fails, some
+   * register already holds something newer, so each register is tried on its own; each is a max (or min)
+   * over the events applied, so the item ends the same whatever the arrival order and however often an
+   * event is repeated. No read, no transaction: a single-item write the local engine supports.
+   */
+  async applyRegisters(update: Registers): Promise<Item | undefined> {
+    const combined = await this.applyTogether(update, update.registers);
+    if (combined || update.registers.length === 1) return combined;
+    const items = await Promise.all(
+      update.registers.map((register) => this.applyTogether(update, [register])),
+    );
+    return items.filter((item) => item !== undefined).at(-1);
+  }
+
+  private applyTogether(update: Registers, registers: readonly Register[]): Promise<Item | undefined> {
+    return this.apply({
+      key: update.key,
+      when: { all: registers.map((r) => r.when) },
+      set: Object.assign({}, update.always, ...registers.map((r) => r.set ?? {})) as Item,
+      add: Object.assign({}, ...registers.map((r) => r.add ?? {})) as Record<string, ReadonlySet<string>>,
+      remove: registers.flatMap((r) => r.remove ?? []),
+    });
+  }
+
+  async delete(key: Key): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.name, Key: key }));
+  }
+
+  async get(key: Key): Promise<Item | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }));
+    return out.Item;
+  }
+
+  query(query: ItemQuery): Promise<Item[]> {
+    const index = query.index === 'gsi1' ? GSI1 : query.index === 'gsi2' ? GSI2 : undefined;
+    const names: Record<string, string> = { '#pk': index?.pk ?? KEY.pk };
+    const values: Record<string, unknown> = { ':pk': query.partition };
+    let condition = '#pk = :pk';
+    if (query.sort) {
+      names['#sk'] = index?.sk ?? KEY.sk;
+      if ('beginsWith' in query.sort) {
+        condition += ' AND begins_with(#sk, :prefix)';
+        values[':prefix'] = query.sort.beginsWith;
+      } else {
+        condition += ' AND #sk BETWEEN :from AND :to';
+        [values[':from'], values[':to']] = query.sort.between;
+      }
+    }
+    const input: Omit<QueryCommandInput, 'TableName'> = {
+      ...(index && { IndexName: index.name }),
+      KeyConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ...(query.descending && { ScanIndexForward: false }),
+      ...(query.consistent && { ConsistentRead: true }),
+    };
+    return query.limit !== undefined
+      ? this.queryPage({ ...input, Limit: query.limit })
+      : this.queryAll(input);
+  }
+
+  /** One page (at most `Limit` items, and at most 1 MB). */
+  private async queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const page = await this.doc.send(new QueryCommand({ TableName: this.name, ...input }));
+    return page.Items ?? [];
+  }
+
+  /** Every page: a Query stops at 1 MB. */
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({ TableName: this.name, ...input, ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}

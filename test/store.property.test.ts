@@ -1,0 +1,197 @@
+import fc from 'fast-check';
+import { dynamoStores, memoryStores } from '../lambda/adapters/store';
+import { classifyPayload, type SyncEvent } from '../lambda/core/events';
+import { LIFECYCLE_EVENT_TYPES } from '../lambda/core/job-state';
+import type { Stores } from '../lambda/core/ports';
+import { currentPayload } from './helpers/deliveries';
+import { type Engine, startEngine } from './helpers/engine';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await startEngine();
+});
+afterAll(() => engine.stop());
+
+const JOBS = ['job-0', 'job-1', 'job-2'];
+const SOURCES = ['src-a', 'src-b'];
+const CLAIMANTS = ['msg_1', 'msg_2'];
+const TEAMS = ['platform', 'data'];
+/** Few distinct times, so equal event times (the tie-breaks) come up often. */
+const at = (minute: number) => `2026-04-23T13:0${minute}:00.000000Z`;
+const nowAt = (second: number) => `2026-04-23T14:00:${String(second * 12).padStart(2, '0')}.000Z`;
+const spec = { name: 'analysis', collection: 'coll' };
+
+function lifecycle(job: number, type: number, minute: number): SyncEvent {
+  const classified = classifyPayload(
+    JSON.stringify(
+      currentPayload({
+        event_type: LIFECYCLE_EVENT_TYPES[type] as string,
+        sync_job_id: JOBS[job] as string,
+        source_connection_id: SOURCES[job % 2] as string,
+        collection_readable_id: 'coll',
+        timestamp: at(minute),
+        error: `error ${job}/${minute}`,
+      }),
+    ),
+  );
+  if (classified.kind !== 'lifecycle') throw new Error('the fixture is not a lifecycle event');
+  return classified.event;
+}
+
+const index = (n: number) => fc.nat({ max: n - 1 });
+const event = fc
+  .tuple(index(JOBS.length), index(LIFECYCLE_EVENT_TYPES.length), fc.nat({ max: 3 }))
+  .map(([job, type, minute]) => lifecycle(job, type, minute));
+
+type Operation = { name: string; run: (stores: Stores) => Promise<unknown> };
+const op = (name: string, run: Operation['run']): Operation => ({ name, run });
+
+/** Every write of every port, with arguments drawn from small pools so they collide. */
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: event.map((e) =>
+      op(`audit ${e.sync_job_id} ${e.state}`, (s) =>
+        s.recorder.putAuditEvent(e, { id: `m-${e.state}`, receivedAt: e.timestamp }),
+      ),
+    ),
+  },
+  {
+    weight: 6,
+    arbitrary: event.map((e) =>
+      op(
+        `job ${e.sync_job_id} ${e.state} ${e.timestamp}`,
+        async (s) => (await s.recorder.advanceJob(e)) !== undefined,
+      ),
+    ),
+  },
+  {
+    weight: 6,
+    arbitrary: event.map((e) =>
+      op(`freshness ${e.source_key} ${e.state} ${e.timestamp}`, (s) => s.recorder.advanceFreshness(e)),
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(index(JOBS.length), index(CLAIMANTS.length), fc.nat({ max: 4 }))
+      .map(([j, c, n]) =>
+        op(`claim alert ${j} ${c} ${n}`, (s) =>
+          s.ledger.claimFailureAlert(JOBS[j] as string, CLAIMANTS[c] as string, nowAt(n)),
+        ),
+      ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        index(JOBS.length),
+        index(CLAIMANTS.length),
+        fc.subarray(TEAMS),
+        fc.boolean(),
+        fc.nat({ max: 4 }),
+      )
+      .map(([j, c, teams, complete, n]) =>
+        op(`settle alert ${j} ${c} ${teams.join('+')} ${complete}`, (s) =>
+          s.ledger.settleFailureAlert(JOBS[j] as string, CLAIMANTS[c] as string, teams, complete, nowAt(n)),
+        ),
+      ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.boolean(),
+        index(SOURCES.length),
+        fc.constantFrom('stale' as const, 'stuck' as const),
+        fc.constantFrom('e1', 'e2'),
+      )
+      .map(([open, src, kind, episode]) =>
+        op(`${open ? 'open' : 'close'} ${kind} ${src} ${episode}`, (s) =>
+          (open ? s.ledger.openEpisode : s.ledger.closeEpisode).call(
+            s.ledger,
+            'coll',
+            SOURCES[src] as string,
+            kind,
+            episode,
+          ),
+        ),
+      ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.nat({ max: 2 }), fc.nat({ max: 4 })).map(([version, n]) =>
+      op(`claim run v${version}`, (s) =>
+        s.gates.claimPipelineRun(spec, version, {
+          executionName: `analysis-${version + 1}`,
+          input: '{}',
+          consumed: {
+            github: {
+              source_connection_id: 'g',
+              source_type: 'github',
+              job_id: 'j',
+              completed_at: at(n % 4),
+            },
+          },
+          now: nowAt(n),
+        }),
+      ),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .nat({ max: 2 })
+      .map((v) => op(`confirm run ${v}`, (s) => s.gates.confirmPipelineRun(spec.name, `analysis-${v}`))),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom('block', 'confirm', 'unblock'), index(JOBS.length), fc.nat({ max: 4 }))
+      .map(([what, j, n]) =>
+        op(`${what} ${j} ${n}`, (s) =>
+          what === 'block'
+            ? s.gates.blockPipeline(spec, JOBS[j] as string, nowAt(n))
+            : what === 'confirm'
+              ? s.gates.confirmPipelineBlocked(spec.name, JOBS[j] as string)
+              : s.gates.unblockPipeline(spec.name, JOBS[j] as string),
+        ),
+      ),
+  },
+);
+
+/** What every read model returns, for comparison. */
+async function reads(stores: Stores) {
+  const history = { collection: 'coll', limit: 5 };
+  return {
+    all: await stores.freshness.allFreshness(),
+    collection: await stores.freshness.collectionFreshness('coll'),
+    jobs: await stores.reads.jobs(history),
+    events: await stores.reads.events({ ...history, source: 'src-a', since: at(1) }),
+    job: await stores.reads.job('job-0'),
+    pipeline: await stores.reads.pipeline(spec.name),
+    gate: await stores.gates.pipelineGate(spec.name),
+  };
+}
+
+const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  `${String(a.pk)} ${String(a.sk)}`.localeCompare(`${String(b.pk)} ${String(b.sk)}`);
+
+describe('the DynamoDB adapter and the in-memory store obey the same rules', () => {
+  it('the same random history of writes gives the same answers, the same items and the same reads', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40 }), async (operations) => {
+        const table = await engine.newTable();
+        const dynamo = dynamoStores(engine.client, { tableName: table, retentionDays: 30 });
+        const memory = memoryStores({ retentionDays: 30 });
+        for (const { name, run } of operations) {
+          const [expected, actual] = [await run(memory), await run(dynamo)];
+          expect({ name, answer: actual }).toEqual({ name, answer: expected });
+        }
+        expect((await engine.scan(table)).sort(byKey)).toEqual(memory.table.items().sort(byKey));
+        expect(await reads(dynamo)).toEqual(await reads(memory));
+      }),
+      { numRuns: 40 },
+    );
+  }, 300_000);
+});
