@@ -11,16 +11,16 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { DynamoSyncStore } from '../lambda/adapters/dynamo-store';
+import { dynamoStores } from '../lambda/adapters/store';
 import { SfnStarter } from '../lambda/adapters/sfn-starter';
 import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
 import { SnsNotifier } from '../lambda/adapters/sns-notifier';
 import { createTableInput } from '../lambda/adapters/table-definition';
-import { noMetrics } from '../lambda/core/metrics';
+import { compose } from '../lambda/compose';
 import type { Log } from '../lambda/core/ports';
 import { decodeSecrets, signedHeaders, verifyDelivery } from '../lambda/core/signature';
 import { makeWebhookHandler } from '../lambda/webhook/app';
-import { currentPayload } from '../test/helpers/deliveries';
+import { currentPayload } from '../examples/payloads';
 import { modelled, RoundTrips, sfnStandIn, snsStandIn } from './aws-stand-in';
 
 const SECRET = `whsec_${Buffer.from('benchmark-signing-secret-32-bytes!').toString('base64')}`;
@@ -85,12 +85,22 @@ async function wiring(endpoint: string, delayMs: number) {
   const sfn = sfnStandIn();
   // The stand-ins never open a connection; the endpoint only has to be a valid URL.
   const standIn = 'http://stand-in.invalid';
-  const store = new DynamoSyncStore(dynamo, { tableName: table, retentionDays: 400 });
-  const webhook = makeWebhookHandler({
-    recorder: store,
-    ledger: store,
-    gates: store,
-    freshness: store,
+  const settings = {
+    retentionDays: 400,
+    freshness: [],
+    alerts: [{ team: 'platform', match: { sourceTypes: ['linear'] } }],
+    pipelines: [
+      { name: 'analysis', collection: PIPELINE_COLLECTION, requires: ['github', 'linear'], window: '30m' },
+      {
+        name: 'waiting',
+        collection: WAITING_COLLECTION,
+        requires: ['github', 'never-completes'],
+        window: '30m',
+      },
+    ],
+    watchdog: { every: '5m', stuckAfter: '6h' },
+  };
+  const edges = {
     notifier: new SnsNotifier(
       modelled(
         new SNSClient({ endpoint: standIn, region: 'us-east-1', credentials }),
@@ -119,21 +129,13 @@ async function wiring(endpoint: string, delayMs: number) {
       },
     ),
     keys: new StaticSigningKeys([SECRET]),
-    routes: [{ team: 'platform', match: { sourceTypes: ['linear'] } }],
-    rules: [],
-    pipelines: [
-      { name: 'analysis', collection: PIPELINE_COLLECTION, requires: ['github', 'linear'], window: '30m' },
-      {
-        name: 'waiting',
-        collection: WAITING_COLLECTION,
-        requires: ['github', 'never-completes'],
-        window: '30m',
-      },
-    ],
-    now: () => new Date(),
-    log: quiet,
-    metrics: noMetrics,
-  });
+  };
+  const webhook = makeWebhookHandler(
+    compose(
+      { stores: dynamoStores(dynamo, { tableName: table, retentionDays: 400 }), settings, log: quiet },
+      edges,
+    ),
+  );
   const keys = decodeSecrets([SECRET]);
   // The baseline: verify the signature, one conditional put of the raw payload, nothing else.
   const naive = async (event: APIGatewayProxyEventV2) => {

@@ -2,8 +2,6 @@
  * `npm run bench`: the figures of DESIGN.md section 7, measured side by side in one run, printed and
  * written to BENCHMARKS.md. Nothing here asserts: a shared, noisy machine reports medians and ratios.
  */
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -18,11 +16,11 @@ import { signedHeaders } from '../lambda/core/signature';
 import { ENV } from '../lambda/core/table-schema';
 import { SyncEventsStack } from '../lib/sync-events-stack';
 import { LOCAL } from '../local/defaults';
-import { localDynamoClient, startEngineProcess } from '../local/engine';
+import { localDynamoClient, scanTable, startEngineProcess } from '../local/engine';
 import { boardRender } from './board';
 import { cliStartup } from './cli';
 import { latencySection } from './latency';
-import { currentPayload } from '../test/helpers/deliveries';
+import { currentPayload } from '../examples/payloads';
 
 const ROOT = path.join(__dirname, '..');
 const SECRET = `whsec_${Buffer.from('benchmark-signing-secret-32-bytes!').toString('base64')}`;
@@ -210,13 +208,7 @@ async function localServerLoad(total: number, concurrency: number) {
   const seconds = (performance.now() - started) / 1000;
 
   const client = localDynamoClient(`http://127.0.0.1:${dynamodbPort}`);
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: LOCAL.tableName, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
-    start = page.LastEvaluatedKey as typeof start;
-  } while (start);
+  const items = await scanTable(client, LOCAL.tableName);
   client.destroy();
   child.kill('SIGINT');
   await new Promise((resolve) => child.once('exit', resolve));

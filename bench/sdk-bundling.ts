@@ -26,7 +26,7 @@ import { signedHeaders } from '../lambda/core/signature';
 import { ENV } from '../lambda/core/table-schema';
 import { BUNDLING } from '../lib/sync-function';
 import { localDynamoClient } from '../local/engine';
-import { currentPayload } from '../test/helpers/deliveries';
+import { currentPayload } from '../examples/payloads';
 import { snsStandIn } from './aws-stand-in';
 import { markdownTable, quantile } from './latency';
 

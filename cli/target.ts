@@ -1,9 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DynamoSyncStore } from '../lambda/adapters/dynamo-store';
+import { dynamoStores } from '../lambda/adapters/store';
 import { readConfigFile } from '../bin/config-file';
 import { type AppConfig, ConfigError } from '../lambda/core/config';
+import type { ReadModels, Stores } from '../lambda/core/ports';
 import { splitSecrets } from '../lambda/core/signature';
 import { DEFAULT_CONFIG_PATH, fromProjectRoot, LOCAL, localDataDir } from '../local/defaults';
 import { localDynamoClient } from '../local/engine';
@@ -43,7 +44,10 @@ export interface Target {
   readonly kind: 'local' | 'stack';
   /** For messages: "the local stack (http://127.0.0.1:8000)" or "stack AirweaveSyncEvents". */
   readonly name: string;
-  readonly store: DynamoSyncStore;
+  /** The reads the inspecting commands use. */
+  readonly store: ReadModels;
+  /** Every port, for commands that write (`replay`). */
+  readonly stores: Stores;
   readonly webhookUrl: string;
   readonly outputs: Readonly<Record<string, string>>;
   readonly dataDir: string;
@@ -115,10 +119,12 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
       options.endpoint ?? `http://${LOCAL.host}:${envPort('DYNAMODB_PORT', LOCAL.dynamodbPort)}`;
     // One attempt: a stopped local stack should say so at once, not after the SDK's retries.
     const client = localDynamoClient(endpoint, 1);
+    const stores = dynamoStores(client, { tableName: LOCAL.tableName, retentionDays: config.retentionDays });
     return {
       kind: 'local',
       name: `the local stack (${endpoint})`,
-      store: new DynamoSyncStore(client, { tableName: LOCAL.tableName, retentionDays: config.retentionDays }),
+      store: stores.reads,
+      stores,
       webhookUrl: localWebhookUrl(),
       outputs: {},
       dataDir: dataDir(),
@@ -133,10 +139,12 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
   if (!tableName)
     throw new CliError(`stack ${stack} has no TableName output: is it an airweave-sync-events stack?`);
   const client = new DynamoDBClient(awsClientConfig(options.aws));
+  const stores = dynamoStores(client, { tableName, retentionDays: config.retentionDays });
   return {
     kind: 'stack',
     name: `stack ${stack}`,
-    store: new DynamoSyncStore(client, { tableName, retentionDays: config.retentionDays }),
+    store: stores.reads,
+    stores,
     webhookUrl: outputs.WebhookUrl ?? '',
     outputs,
     dataDir: dataDir(),

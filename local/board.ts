@@ -309,7 +309,8 @@ export async function serveBoard(options: {
   const query = boardOnly(
     makeQueryHandler({
       freshness: options.reader,
-      pipelines: { specs: options.pipelines, reader: options.reader },
+      pipelines: options.pipelines,
+      reads: options.reader,
       rules: options.rules,
       history: options.history,
       retentionDays: options.retentionDays,

@@ -1,13 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { DynamoAuditHistory } from '../lambda/adapters/audit-history';
-import { DynamoSyncStore } from '../lambda/adapters/dynamo-store';
+import { dynamoStores } from '../lambda/adapters/store';
 import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
 import { type AppConfig, runtimeSettings } from '../lambda/core/config';
 import { parseDuration } from '../lambda/core/duration';
-import { noMetrics } from '../lambda/core/metrics';
 import type { Log } from '../lambda/core/ports';
+import { compose } from '../lambda/compose';
 import { runWatchdog } from '../lambda/core/watchdog';
 import { makeQueryHandler } from '../lambda/query/app';
 import { makeWebhookHandler } from '../lambda/webhook/app';
@@ -66,43 +65,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const client = localDynamoClient(engine.endpoint);
   await ensureTable(client, LOCAL.tableName);
 
-  const store = new DynamoSyncStore(client, {
-    tableName: LOCAL.tableName,
-    retentionDays: settings.retentionDays,
-  });
   const notifier = new LocalNotifier(path.join(options.dataDir, LOCAL.notificationsFile), print);
-  const log = printLog(print);
-  const now = () => new Date();
   const starter = new LocalPipelineStarter(localPipelines(options.config, LOCAL.tableName), {
     client,
     notifier,
     print,
   });
-  const webhook = makeWebhookHandler({
-    recorder: store,
-    ledger: store,
-    gates: store,
-    freshness: store,
-    starter,
-    pipelines: settings.pipelines,
-    notifier,
-    keys: new StaticSigningKeys(options.secrets),
-    routes: settings.alerts,
-    rules: settings.freshness,
-    now,
-    log,
-    // Metrics are for CloudWatch; locally the console log says the same.
-    metrics: noMetrics,
-  });
-  const query = makeQueryHandler({
-    freshness: store,
-    pipelines: { specs: settings.pipelines, reader: store },
-    rules: settings.freshness,
-    history: new DynamoAuditHistory(client, LOCAL.tableName),
-    retentionDays: settings.retentionDays,
-    now,
-    log,
-  });
+  // No metrics: they are for CloudWatch; locally the console log says the same.
+  const deps = compose(
+    {
+      stores: dynamoStores(client, { tableName: LOCAL.tableName, retentionDays: settings.retentionDays }),
+      settings,
+      log: printLog(print),
+    },
+    { notifier, starter, keys: new StaticSigningKeys(options.secrets) },
+  );
+  const webhook = makeWebhookHandler(deps);
+  const query = makeQueryHandler(deps);
 
   const server: Server = createServer(
     httpListener([
@@ -115,7 +94,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...boardRoutes({
         target: 'local stack',
         feed: notificationsFeed(path.join(options.dataDir, LOCAL.notificationsFile)),
-        now,
+        now: deps.now,
       }),
     ]),
   );
@@ -126,17 +105,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const everyMs = (parseDuration(settings.watchdog.every) as number) * 1000;
   const watchdog = setInterval(() => {
-    runWatchdog({
-      freshness: store,
-      ledger: store,
-      notifier,
-      routes: settings.alerts,
-      rules: settings.freshness,
-      stuckAfterSeconds: parseDuration(settings.watchdog.stuckAfter) as number,
-      now,
-      log,
-      metrics: noMetrics,
-    }).catch((error: unknown) => print(`watchdog: ${(error as Error).message}`));
+    runWatchdog(deps).catch((error: unknown) => print(`watchdog: ${(error as Error).message}`));
   }, everyMs);
   watchdog.unref();
 

@@ -129,8 +129,8 @@ describe('watchdog', () => {
     const s = await setup({ rules, now: () => clock.now });
     const run = () =>
       runWatchdog({
-        freshness: s.store,
-        ledger: s.store,
+        freshness: s.stores.freshness,
+        ledger: s.stores.ledger,
         notifier: s.notifier,
         routes,
         rules,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { toFreshnessRecord } from '../lambda/adapters/dynamo-store';
 import { sourceFreshness } from '../lambda/core/freshness';
+import { toFreshnessRecord } from '../lambda/core/freshness-record';
 import { currentPayload, NOW, signedRequest } from './helpers/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
 import { wire } from './helpers/stack';

@@ -123,14 +123,14 @@ describe('pipeline gate', () => {
   it('a block whose alert was claimed by an attempt that died is alerted by a later retry, once', async () => {
     const clock = { now: new Date('2026-04-23T13:55:00.000Z') };
     const table = await engine.newTable();
-    const { webhook, notifier, store } = wire(engine.client, table, {
+    const { webhook, notifier, stores } = wire(engine.client, table, {
       pipelines: [analysis],
       now: () => clock.now,
     });
     await webhook(signedRequest(failed('linear', 'l1', '13:01:00')));
     expect(notifier.alertsOf('pipeline.blocked')).toHaveLength(1);
     // Another failed job: its claim is taken, then the attempt dies before publishing.
-    await store.blockPipeline(analysis, 'l2', clock.now.toISOString());
+    await stores.gates.blockPipeline(analysis, 'l2', clock.now.toISOString());
     const svixRetry = () =>
       webhook(
         signedRequest(failed('linear', 'l2', '13:30:00'), {

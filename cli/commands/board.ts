@@ -1,4 +1,3 @@
-import { DynamoAuditHistory } from '../../lambda/adapters/audit-history';
 import { serveBoard } from '../../local/board';
 import { LOCAL } from '../../local/defaults';
 import { CliError, UsageError } from '../errors';
@@ -47,7 +46,7 @@ export async function board(
       rules: target.config.freshness,
       routes: target.config.alerts,
       pipelines: target.config.pipelines,
-      history: new DynamoAuditHistory(target.client, target.store.tableName),
+      history: target.stores.history,
       retentionDays: target.config.retentionDays,
       port,
       log: {

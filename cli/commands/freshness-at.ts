@@ -1,4 +1,3 @@
-import { DynamoAuditHistory } from '../../lambda/adapters/audit-history';
 import { parseDuration } from '../../lambda/core/duration';
 import { NotFoundError } from '../../lambda/core/errors';
 import {
@@ -43,7 +42,7 @@ export async function freshnessAt(
   const at = atOf(options.at, now);
   const deps: FreshnessAtDeps = {
     freshness: target.store,
-    history: new DynamoAuditHistory(target.client, target.store.tableName),
+    history: target.stores.history,
     rules: target.config.freshness,
     retentionDays: target.config.retentionDays,
     now: () => now,

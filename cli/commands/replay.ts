@@ -5,8 +5,10 @@ import { LocalPipelineStarter, localPipelines } from '../../local/pipeline-runne
 import path from 'node:path';
 import { SnsNotifier } from '../../lambda/adapters/sns-notifier';
 import { classifyPayload } from '../../lambda/core/events';
+import { compose } from '../../lambda/compose';
+import { runtimeSettings } from '../../lambda/core/config';
 import { processDelivery } from '../../lambda/core/ingest';
-import type { Notifier, PipelineStarter } from '../../lambda/core/ports';
+import type { Log, Notifier, PipelineStarter } from '../../lambda/core/ports';
 import { LOCAL } from '../../local/defaults';
 import { LocalNotifier } from '../../local/local-notifier';
 import { CliError } from '../errors';
@@ -15,6 +17,9 @@ import type { Output } from '../output';
 import type { Target } from '../target';
 
 type Print = (line: string) => void;
+
+/** The report table says what happened to each delivery; the use case's own log lines would repeat it. */
+const silent: Log = { info: () => {}, warn: () => {}, error: () => {} };
 
 function starterFor(
   target: Target,
@@ -78,24 +83,16 @@ export async function replay(
       continue;
     }
     const outcome = await processDelivery(
-      {
-        recorder: target.store,
-        ledger: target.store,
-        gates: target.store,
-        freshness: target.store,
-        starter,
-        pipelines: target.config.pipelines,
-        notifier,
-        routes: target.config.alerts,
-        rules: target.config.freshness,
-        now: () => new Date(),
-      },
+      compose(
+        { stores: target.stores, settings: runtimeSettings(target.config), log: silent },
+        { notifier, starter },
+      ),
       { id, receivedAt: String(item.received_at) },
       body,
       (item.headers ?? {}) as Record<string, string>,
       new Date(),
     );
-    if (outcome.result !== 'quarantined') await target.store.resolveQuarantine(id);
+    if (outcome.result !== 'quarantined') await target.stores.recorder.resolveQuarantine(id);
     report.push({
       svix_id: id,
       received_at: String(item.received_at),

@@ -1,6 +1,7 @@
 import type { Alert } from './alerts';
 import type { SyncEvent } from './events';
 import type { FreshnessRecord } from './freshness';
+import type { AuditHistory } from './freshness-at';
 import type { Consumed, GateState } from './pipeline-gate';
 import type { PipelineReader } from './pipeline-view';
 
@@ -161,4 +162,6 @@ export interface Stores {
   readonly ledger: AlertLedger;
   readonly gates: PipelineGates;
   readonly reads: ReadModels;
+  /** The audit trail by source, for point-in-time freshness. */
+  readonly history: AuditHistory;
 }

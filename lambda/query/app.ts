@@ -9,7 +9,8 @@ import { fromError, type HttpHandler, json, method } from '../http/api';
 
 export interface QueryDeps {
   readonly freshness: FreshnessReader;
-  readonly pipelines: { readonly specs: readonly PipelineSpec[]; readonly reader: PipelineReader };
+  readonly pipelines: readonly PipelineSpec[];
+  readonly reads: PipelineReader;
   readonly rules: readonly FreshnessRule[];
   /** The audit trail, for freshness as of a past time (`?at=`), and how long it is kept. */
   readonly history: AuditHistory;
@@ -38,7 +39,7 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
         return json(200, { collections: collectionsFreshness(listed(records, all), deps.rules, deps.now()) });
       }
       if (path === '/pipelines')
-        return json(200, { pipelines: await pipelineViews(deps.pipelines.specs, deps.pipelines.reader) });
+        return json(200, { pipelines: await pipelineViews(deps.pipelines, deps.reads) });
       const match = COLLECTION_PATH.exec(event.rawPath);
       if (match) {
         const collection = decodeURIComponent(match[1] as string);

@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AirweaveHttpClient } from '../../lambda/adapters/airweave-client';
-import { DynamoAuditHistory } from '../../lambda/adapters/audit-history';
 import { DynamoSourceRegistry } from '../../lambda/adapters/dynamo-source-registry';
-import { DynamoSyncStore } from '../../lambda/adapters/dynamo-store';
+import { dynamoStores } from '../../lambda/adapters/store';
+import { compose } from '../../lambda/compose';
 import { StaticSigningKeys } from '../../lambda/adapters/signing-keys';
 import type { AlertRoute, FreshnessRule } from '../../lambda/core/config';
 import type { SyncEvent } from '../../lambda/core/events';
@@ -46,7 +46,7 @@ export function reconcileWiring(
     stuckAfterSeconds?: number;
   } = {},
 ) {
-  const store = new DynamoSyncStore(client, { tableName, retentionDays: 30 });
+  const stores = dynamoStores(client, { tableName, retentionDays: 30 });
   const registry = new DynamoSourceRegistry(client, tableName);
   const notifier = new RecordingNotifier();
   const starter = new RecordingStarter();
@@ -54,21 +54,22 @@ export function reconcileWiring(
   const operations: { subject: string; body: Record<string, unknown> }[] = [];
   const reconcileSoon: SyncEvent[] = [];
   const now = options.now ?? (() => NOW);
-  const common = {
-    recorder: store,
-    ledger: store,
-    gates: store,
-    freshness: store,
-    starter,
-    notifier,
-    pipelines: options.pipelines ?? [],
-    routes: options.routes ?? [],
-    rules: options.rules ?? [],
-    registry,
-    now,
-    log: silentLog,
-    metrics,
-  };
+  const common = compose(
+    {
+      stores,
+      settings: {
+        retentionDays: 30,
+        freshness: options.rules ?? [],
+        alerts: options.routes ?? [],
+        pipelines: options.pipelines ?? [],
+        watchdog: { every: '5m', stuckAfter: '6h' },
+      },
+      now,
+      log: silentLog,
+      metrics,
+    },
+    { starter, notifier, registry },
+  );
   const reconcile: ReconcileDeps = {
     ...common,
     api:
@@ -79,18 +80,11 @@ export function reconcileWiring(
     jobs: options.jobs ?? 5,
   };
   const watchdog: WatchdogDeps = {
-    freshness: store,
-    ledger: store,
-    notifier,
-    routes: common.routes,
-    rules: common.rules,
+    ...common,
     stuckAfterSeconds: options.stuckAfterSeconds ?? 6 * 3600,
-    now,
-    log: silentLog,
-    metrics,
   };
   return {
-    store,
+    stores,
     registry,
     notifier,
     starter,
@@ -104,14 +98,6 @@ export function reconcileWiring(
       keys: new StaticSigningKeys([SECRET]),
       reconcileSoon: async (event) => void reconcileSoon.push(event),
     }),
-    query: makeQueryHandler({
-      freshness: store,
-      pipelines: { specs: options.pipelines ?? [], reader: store },
-      rules: common.rules,
-      history: new DynamoAuditHistory(client, tableName),
-      retentionDays: 30,
-      now,
-      log: silentLog,
-    }),
+    query: makeQueryHandler(common),
   };
 }

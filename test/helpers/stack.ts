@@ -1,27 +1,27 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoAuditHistory } from '../../lambda/adapters/audit-history';
-import { DynamoSyncStore } from '../../lambda/adapters/dynamo-store';
-import { silentLog } from './silent-log';
+import { dynamoStores } from '../../lambda/adapters/store';
 import { StaticSigningKeys } from '../../lambda/adapters/signing-keys';
+import { compose } from '../../lambda/compose';
 import type { AlertRoute, FreshnessRule } from '../../lambda/core/config';
-import { type MetricsSink, noMetrics } from '../../lambda/core/metrics';
+import type { MetricsSink } from '../../lambda/core/metrics';
 import type { PipelineSpec } from '../../lambda/core/pipeline-gate';
-import type { Log } from '../../lambda/core/ports';
+import type { Log, Stores } from '../../lambda/core/ports';
 import { makeQueryHandler } from '../../lambda/query/app';
 import { makeWebhookHandler } from '../../lambda/webhook/app';
 import { NOW, SECRET } from './deliveries';
 import { RecordingNotifier } from './recording-notifier';
 import { RecordingStarter } from './recording-starter';
+import { silentLog } from './silent-log';
 
 export interface Wiring {
-  readonly store: DynamoSyncStore;
+  readonly stores: Stores;
   readonly webhook: ReturnType<typeof makeWebhookHandler>;
   readonly query: ReturnType<typeof makeQueryHandler>;
   readonly notifier: RecordingNotifier;
   readonly starter: RecordingStarter;
 }
 
-/** The handlers wired to a real table, as the Lambda entry points wire them, with a fixed clock. */
+/** The handlers wired to a real table by the same composition root as the Lambda entry points, with a fixed clock. */
 export function wire(
   client: DynamoDBClient,
   tableName: string,
@@ -35,41 +35,34 @@ export function wire(
     starter?: RecordingStarter;
     log?: Log;
     metrics?: MetricsSink;
+    stores?: Stores;
   } = {},
 ): Wiring {
-  const store = new DynamoSyncStore(client, { tableName, retentionDays: 30 });
-  const now = options.now ?? (() => NOW);
+  const stores = options.stores ?? dynamoStores(client, { tableName, retentionDays: 30 });
   const notifier = options.notifier ?? new RecordingNotifier();
-  const rules = options.rules ?? [];
   const starter = options.starter ?? new RecordingStarter();
+  const deps = compose(
+    {
+      stores,
+      settings: {
+        retentionDays: 30,
+        freshness: options.rules ?? [],
+        alerts: options.routes ?? [],
+        pipelines: options.pipelines ?? [],
+        watchdog: { every: '5m', stuckAfter: '6h' },
+      },
+      log: options.log ?? silentLog,
+      now: options.now ?? (() => NOW),
+      ...(options.metrics && { metrics: options.metrics }),
+    },
+    { notifier, starter, keys: new StaticSigningKeys(options.secrets ?? [SECRET]) },
+  );
   return {
-    store,
+    stores,
     notifier,
     starter,
-    webhook: makeWebhookHandler({
-      recorder: store,
-      ledger: store,
-      gates: store,
-      freshness: store,
-      starter,
-      pipelines: options.pipelines ?? [],
-      notifier,
-      routes: options.routes ?? [],
-      rules,
-      keys: new StaticSigningKeys(options.secrets ?? [SECRET]),
-      now,
-      log: options.log ?? silentLog,
-      metrics: options.metrics ?? noMetrics,
-    }),
-    query: makeQueryHandler({
-      freshness: store,
-      pipelines: { specs: options.pipelines ?? [], reader: store },
-      rules,
-      history: new DynamoAuditHistory(client, tableName),
-      retentionDays: 30,
-      now,
-      log: silentLog,
-    }),
+    webhook: makeWebhookHandler(deps),
+    query: makeQueryHandler({ ...deps, log: silentLog }),
   };
 }
 

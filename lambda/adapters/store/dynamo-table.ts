@@ -11,7 +11,7 @@ import {
 import type { KeyedRule } from '../../core/claims';
 import type { Item, Register, Registers } from '../../core/conditions';
 import { Expressions } from './expressions';
-import type { ItemQuery, ItemTable, Key } from './item-table';
+import type { ItemPage, ItemQuery, ItemTable, Key } from './item-table';
 import { GSI1, GSI2, KEY } from '../../core/table-schema';
 
 /** A failed condition: an answer ("someone else got there first"), not an error. The one place that says so. */
@@ -109,6 +109,28 @@ export class DynamoTable implements ItemTable {
   }
 
   query(query: ItemQuery): Promise<Item[]> {
+    const input = this.queryInput(query);
+    return query.limit !== undefined
+      ? this.queryPage({ ...input, Limit: query.limit })
+      : this.queryAll(input);
+  }
+
+  async page(query: ItemQuery & { readonly limit: number }, cursor?: unknown): Promise<ItemPage> {
+    const page = await this.doc.send(
+      new QueryCommand({
+        TableName: this.name,
+        ...this.queryInput(query),
+        Limit: query.limit,
+        ExclusiveStartKey: cursor as Record<string, unknown> | undefined,
+      }),
+    );
+    return {
+      items: page.Items ?? [],
+      ...(page.LastEvaluatedKey !== undefined && { next: page.LastEvaluatedKey }),
+    };
+  }
+
+  private queryInput(query: ItemQuery): Omit<QueryCommandInput, 'TableName'> {
     const index = query.index === 'gsi1' ? GSI1 : query.index === 'gsi2' ? GSI2 : undefined;
     const names: Record<string, string> = { '#pk': index?.pk ?? KEY.pk };
     const values: Record<string, unknown> = { ':pk': query.partition };
@@ -123,17 +145,20 @@ export class DynamoTable implements ItemTable {
         [values[':from'], values[':to']] = query.sort.between;
       }
     }
-    const input: Omit<QueryCommandInput, 'TableName'> = {
+    const filters = Object.entries(query.filter ?? {}).map(([attribute, value], i) => {
+      names[`#f${i}`] = attribute;
+      values[`:f${i}`] = value;
+      return `#f${i} = :f${i}`;
+    });
+    return {
       ...(index && { IndexName: index.name }),
       KeyConditionExpression: condition,
+      ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ...(query.descending && { ScanIndexForward: false }),
       ...(query.consistent && { ConsistentRead: true }),
     };
-    return query.limit !== undefined
-      ? this.queryPage({ ...input, Limit: query.limit })
-      : this.queryAll(input);
   }
 
   /** One page (at most `Limit` items, and at most 1 MB). */

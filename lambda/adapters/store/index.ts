@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Stores } from '../../core/ports';
 import { TableAlertLedger } from './alert-ledger';
+import { TableAuditHistory } from './audit-history';
 import { DynamoTable } from './dynamo-table';
 import { TableEventRecorder } from './event-store';
 import { TableFreshness } from './freshness-store';
@@ -22,6 +23,7 @@ export function storesOn(table: ItemTable, options: StoreOptions): Stores {
     ledger: new TableAlertLedger(table),
     gates: new TablePipelineGates(table),
     reads: new TableReadModels(table),
+    history: new TableAuditHistory(table),
   };
 }
 

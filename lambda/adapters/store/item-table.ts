@@ -14,6 +14,14 @@ export interface ItemQuery {
   readonly limit?: number;
   /** Strongly consistent (base table only). */
   readonly consistent?: boolean;
+  /** Equality on other attributes, applied after `limit` as DynamoDB's FilterExpression is (a page may be short). */
+  readonly filter?: Readonly<Record<string, string>>;
+}
+
+export interface ItemPage {
+  readonly items: Item[];
+  /** Where the next page starts (opaque to callers); undefined when the range is exhausted. */
+  readonly next?: unknown;
 }
 
 /**
@@ -29,5 +37,8 @@ export interface ItemTable {
   applyRegisters(update: Registers): Promise<Item | undefined>;
   get(key: Key): Promise<Item | undefined>;
   delete(key: Key): Promise<void>;
+  /** Every item in range, or one page of at most `limit` when it is given. */
   query(query: ItemQuery): Promise<Item[]>;
+  /** One page of at most `limit` items, from `cursor` (a previous page's `next`). */
+  page(query: ItemQuery & { readonly limit: number }, cursor?: unknown): Promise<ItemPage>;
 }

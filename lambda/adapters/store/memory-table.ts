@@ -1,7 +1,7 @@
 import { applyRule, type KeyedRule } from '../../core/claims';
 import { applyRegisters, type Item, type Registers } from '../../core/conditions';
 import { GSI1, GSI2, KEY } from '../../core/table-schema';
-import type { ItemQuery, ItemTable, Key } from './item-table';
+import type { ItemPage, ItemQuery, ItemTable, Key } from './item-table';
 
 /**
  * The table in memory: the executable spec of the store. Every write is the core's pure function of the
@@ -42,6 +42,24 @@ export class MemoryTable implements ItemTable {
   }
 
   async query(query: ItemQuery): Promise<Item[]> {
+    const range = this.range(query);
+    const page = query.limit !== undefined ? range.slice(0, query.limit) : range;
+    return page.filter(matches(query.filter)).map(copy);
+  }
+
+  /** The cursor is the number of items already read from the range (opaque to callers, as DynamoDB's is). */
+  async page(query: ItemQuery & { readonly limit: number }, cursor?: unknown): Promise<ItemPage> {
+    const start = typeof cursor === 'number' ? cursor : 0;
+    const range = this.range(query);
+    const end = start + query.limit;
+    return {
+      items: range.slice(start, end).filter(matches(query.filter)).map(copy),
+      ...(end < range.length && { next: end }),
+    };
+  }
+
+  /** The items a Query reads, in its order, before any filter. */
+  private range(query: ItemQuery): Item[] {
     const index = query.index === 'gsi1' ? GSI1 : query.index === 'gsi2' ? GSI2 : KEY;
     const sortOf = (item: Item) => item[index.sk] as string;
     const sort = query.sort;
@@ -55,8 +73,7 @@ export class MemoryTable implements ItemTable {
             : sortOf(item) >= sort.between[0] && sortOf(item) <= sort.between[1],
       )
       .sort((a, b) => (sortOf(a) < sortOf(b) ? -1 : sortOf(a) > sortOf(b) ? 1 : 0));
-    if (query.descending) matching.reverse();
-    return (query.limit !== undefined ? matching.slice(0, query.limit) : matching).map(copy);
+    return query.descending ? matching.reverse() : matching;
   }
 
   private write(key: Key, change: (item: Item | undefined) => Item | undefined): Item | undefined {
@@ -66,6 +83,10 @@ export class MemoryTable implements ItemTable {
     this.rows.set(id, next);
     return copy(next);
   }
+}
+
+function matches(filter: Readonly<Record<string, string>> | undefined): (item: Item) => boolean {
+  return (item) => Object.entries(filter ?? {}).every(([attribute, value]) => item[attribute] === value);
 }
 
 function idOf(key: Readonly<Record<string, unknown>>): string {

@@ -1,0 +1,44 @@
+import type { RuntimeSettings } from './core/config';
+import { parseDuration } from './core/duration';
+import { type MetricsSink, noMetrics } from './core/metrics';
+import type { Log, Notifier, PipelineStarter, SigningKeys, Stores } from './core/ports';
+
+/** The side-effect adapters an entry point brings, as it needs them (the query API needs none). */
+export interface Edges {
+  readonly notifier?: Notifier;
+  readonly starter?: PipelineStarter;
+  readonly keys?: SigningKeys;
+}
+
+export interface CompositionInput {
+  readonly stores: Stores;
+  readonly settings: RuntimeSettings;
+  readonly log: Log;
+  /** Default: none (local mode and tests); Lambda passes Powertools' metrics. */
+  readonly metrics?: MetricsSink;
+  /** Default: the system clock; tests fix it. */
+  readonly now?: () => Date;
+}
+
+/**
+ * The composition root: the one place that turns stores, settings and adapters into the dependencies of
+ * every use case (webhook ingest, query API, watchdog, replay). The Lambda handlers, local mode, the CLI's
+ * `replay`, the tests and the benchmark all call it, so they run the same wiring.
+ */
+export function compose<E extends Edges>(input: CompositionInput, edges: E) {
+  const { settings } = input;
+  return {
+    ...input.stores,
+    retentionDays: settings.retentionDays,
+    routes: settings.alerts,
+    rules: settings.freshness,
+    pipelines: settings.pipelines,
+    stuckAfterSeconds: parseDuration(settings.watchdog.stuckAfter) as number,
+    now: input.now ?? (() => new Date()),
+    log: input.log,
+    metrics: input.metrics ?? noMetrics,
+    ...edges,
+  };
+}
+
+export type UseCaseDeps<E extends Edges = Edges> = ReturnType<typeof compose<E>>;
