@@ -102,5 +102,6 @@ describe('order and repetition do not matter', () => {
       ),
       { numRuns: 60 },
     );
-  });
+    // 60 histories against the engine: about 30 s alone, several times that on a machine shared by many runs.
+  }, 300_000);
 });
