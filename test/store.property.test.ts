@@ -171,6 +171,12 @@ async function reads(stores: Stores) {
     job: await stores.reads.job('job-0'),
     pipeline: await stores.reads.pipeline(spec.name),
     gate: await stores.gates.pipelineGate(spec.name),
+    // Page cursors are each store's own; the events on the pages must agree.
+    history: (
+      await stores.history.sourceHistory({ collection: 'coll', sourceKey: 'src-a', until: at(2), limit: 3 })
+    ).events,
+    first: await stores.history.firstEvent('coll', 'src-b'),
+    audit: await stores.history.auditEvent('job-1', 'sync.failed'),
   };
 }
 
