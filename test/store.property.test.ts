@@ -186,7 +186,7 @@ const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
 describe('the DynamoDB adapter and the in-memory store obey the same rules', () => {
   it('the same random history of writes gives the same answers, the same items and the same reads', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40 }), async (operations) => {
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 30 }), async (operations) => {
         const table = await engine.newTable();
         const dynamo = dynamoStores(engine.client, { tableName: table, retentionDays: 30 });
         const memory = memoryStores({ retentionDays: 30 });
@@ -197,7 +197,7 @@ describe('the DynamoDB adapter and the in-memory store obey the same rules', () 
         expect((await engine.scan(table)).sort(byKey)).toEqual(memory.table.items().sort(byKey));
         expect(await reads(dynamo)).toEqual(await reads(memory));
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   }, 300_000);
 });
