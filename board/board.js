@@ -37,6 +37,8 @@
     return Number.isNaN(ms) ? String(timestamp) : `${formatAge((nowMs - ms) / 1000)} ago`;
   }
 
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
   /** Local wall-clock time, HH:MM:SS. (Not toLocaleTimeString: its first call loads locale data, ~30 ms.) */
   function clock(ms) {
     const d = new Date(ms);
@@ -361,7 +363,11 @@
             el('span', '', p.name),
             el('span', `badge ${gateClass}`, `gate ${gate.state ?? 'unknown'}`),
           ),
-          el('p', 'muted', `${p.collection} · all within ${p.window} · ${gate.runs_claimed ?? 0} runs`),
+          el(
+            'p',
+            'muted',
+            `${p.collection} · all within ${p.window} · ${plural(gate.runs_claimed ?? 0, 'run')}`,
+          ),
           requires,
         );
         section.dataset.pipeline = String(p.name);
