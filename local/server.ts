@@ -119,6 +119,7 @@ async function main(): Promise<void> {
       'airweave-sync-events: local stack running',
       `  webhook    POST ${stack.url}/webhooks/airweave`,
       `  freshness  GET  ${stack.url}/freshness`,
+      `  board      GET  ${stack.url}/`,
       `  dynamodb   ${stack.dynamodbEndpoint}  table ${stack.tableName}  data ${dataDir}`,
       `  config     ${configPath}`,
       `  secret     ${secrets[0]}  (${origin})`,
