@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { readConfigFile } from '../bin/config-file';
+import { DynamoSourceRegistry } from '../lambda/adapters/dynamo-source-registry';
 import { signedHeaders } from '../lambda/core/signature';
 import { BOARD_CSP } from '../local/board';
+import { localDynamoClient } from '../local/engine';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { launchChromium } from './helpers/browser';
 import { currentPayload, SECRET } from './helpers/deliveries';
@@ -56,6 +58,10 @@ async function send(
       error: extra.error ?? null,
     }),
   );
+  await deliver(body);
+}
+
+async function deliver(body: string): Promise<void> {
   const headers = signedHeaders(SECRET, `msg_${randomUUID()}`, Math.floor(Date.now() / 1000), body);
   const response = await fetch(`${stack.url}/webhooks/airweave`, {
     method: 'POST',
@@ -113,6 +119,16 @@ beforeAll(async () => {
   await send('eng-alpha', 'confluence', 'sync.completed', { at: isoAgo(3 * 3600_000) });
   await send('eng-alpha', 'jira', 'sync.cancelled');
   await send('eng-beta', 'github', 'sync.completed');
+  // Retired (Airweave said the connection was deleted): off the board unless asked for. Written through the
+  // reconciler's registry adapter, the same write a source_connection.deleted delivery makes.
+  await send('eng-gamma', 'slack', 'sync.completed');
+  const client = localDynamoClient(stack.dynamodbEndpoint);
+  await new DynamoSourceRegistry(client, stack.tableName).retireSource(
+    'eng-gamma',
+    connection('eng-gamma', 'slack'),
+    new Date().toISOString(),
+  );
+  client.destroy();
 
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
@@ -170,6 +186,17 @@ describe('the freshness board in local mode', () => {
     await expect(page.locator('#updated').textContent()).resolves.toMatch(/^updated /);
     await expect(page.locator('#counts').textContent()).resolves.toContain('1 failed');
     await expect(page.locator('#pipelines').textContent()).resolves.toMatch(/digest.*gate blocked/);
+  });
+
+  it('shows retired sources only when asked', async () => {
+    await page.locator('#retired').check();
+    const retired = page.locator('.tile[data-collection="eng-gamma"][data-source="slack"]');
+    await retired.and(page.locator('[data-status="retired"]')).waitFor({ timeout: 15_000 });
+    await retired.press('Enter');
+    await expect(page.locator('#details-list').textContent()).resolves.toMatch(/retired\d{4}-/);
+    await page.keyboard.press('Escape');
+    await page.locator('#retired').uncheck();
+    await retired.waitFor({ state: 'detached', timeout: 15_000 });
   });
 
   it('inserts event text as text: a <script> or onerror= in an error runs nothing', async () => {

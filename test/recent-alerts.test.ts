@@ -26,6 +26,10 @@ function record(overrides: Partial<FreshnessRecord>): FreshnessRecord {
     failure_log: [],
     stale_episode: null,
     stuck_episode: null,
+    last_success_origin: null,
+    registered_at: null,
+    verified_at: null,
+    retired_at: null,
     ...overrides,
   };
 }
@@ -107,6 +111,15 @@ describe('recent alerts derived from the table', () => {
         }),
         // A source past its SLA whose episode the watchdog has not opened (or has closed) is not an alert.
         record({ source_key: 'conn-quiet', last_success_at: '2026-04-22T00:00:00.000000Z' }),
+        // Nor is a retired source, whatever its record still says.
+        record({
+          source_key: 'conn-gone',
+          last_success_at: '2026-04-22T00:00:00.000000Z',
+          stale_episode: '2026-04-22T00:00:00.000000Z',
+          last_failure_at: '2026-04-23T13:59:00.000000Z',
+          last_failure_job_id: 'job-gone',
+          retired_at: '2026-04-23T13:00:00.000000Z',
+        }),
       ],
       pipelines: [],
       failedJobs: new Map(),

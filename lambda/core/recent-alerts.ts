@@ -38,7 +38,7 @@ export interface JobAlertFields {
 /**
  * Recent alerts derived from a deployed stack's table, which keeps no copy of what SNS delivered: each
  * source's latest failure with its job's alert fields, the watchdog's open stale and stuck episodes,
- * pipelines blocked now, and failed pipeline runs. Newest first. A recovered episode, an older failure of a
+ * pipelines blocked now, and failed pipeline runs, leaving out retired sources. Newest first. A recovered episode, an older failure of a
  * source, or an alert to a subscriber that SNS could not deliver are not in the table, so not here.
  */
 export function recentAlerts(input: {
@@ -53,7 +53,9 @@ export function recentAlerts(input: {
   readonly limit?: number;
 }): RecentAlert[] {
   const alerts: RecentAlert[] = [];
-  for (const record of input.records) {
+  // A retired source alerts no more (the watchdog and the pipeline gate skip it too).
+  const records = input.records.filter((r) => r.retired_at === null);
+  for (const record of records) {
     const view = sourceFreshness(record, input.rules, input.now);
     const routed = teamsFor(record, input.routes);
     const where = { collection_readable_id: record.collection_readable_id, source_type: record.source_type };
@@ -97,7 +99,7 @@ export function recentAlerts(input: {
   for (const pipeline of input.pipelines) {
     const team = [pipeline.team ?? DEFAULT_TEAM];
     if (pipeline.gate.state === 'blocked') {
-      const failed = input.records
+      const failed = records
         .filter(
           (r) =>
             r.collection_readable_id === pipeline.collection &&
