@@ -3,27 +3,22 @@
  * written to BENCHMARKS.md. Nothing here asserts: a shared, noisy machine reports medians and ratios.
  */
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
-import { execFileSync, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { readConfigFile } from '../bin/config-file';
 import { runtimeSettings } from '../lambda/core/config';
-import { signedHeaders } from '../lambda/core/signature';
 import { ENV } from '../lambda/core/table-schema';
 import { SyncEventsStack } from '../lib/sync-events-stack';
-import { LOCAL } from '../local/defaults';
-import { localDynamoClient, scanTable, startEngineProcess } from '../local/engine';
+import { startEngineProcess } from '../local/engine';
 import { boardRender } from './board';
 import { cliStartup } from './cli';
 import { latencySection } from './latency';
-import { currentPayload } from '../examples/payloads';
+import { localServerLoad } from './local-load';
+import { sdkBundlingSection } from './sdk-bundling';
 
 const ROOT = path.join(__dirname, '..');
-const SECRET = `whsec_${Buffer.from('benchmark-signing-secret-32-bytes!').toString('base64')}`;
 const report: string[] = [];
 const say = (line = '') => {
   console.log(line);
@@ -36,16 +31,6 @@ function quantile(values: readonly number[], q: number): number {
 }
 const median = (values: readonly number[]) => quantile(values, 0.5);
 const ms = (value: number) => `${value.toFixed(2)} ms`;
-
-/** The test fixtures' payload (Airweave's current format), for a new job at the current time. */
-function payload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    ...currentPayload(),
-    timestamp: `${new Date().toISOString().slice(0, 23)}000Z`,
-    sync_job_id: randomUUID(),
-    ...overrides,
-  };
-}
 
 // ---------------------------------------------------------------- bundles and module init
 
@@ -119,131 +104,6 @@ function bundlesAndInit(): { rows: string[][]; webhookKb: number; webhookInitMs:
   return { rows, webhookKb, webhookInitMs, sdkInitMs: median(sdkSamples) };
 }
 
-// ---------------------------------------------------------------- local server under load
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function localServerLoad(total: number, concurrency: number) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'sync-events-bench-local-'));
-  const port = await freePort();
-  const dynamodbPort = await freePort();
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DYNAMODB_PORT: String(dynamodbPort),
-      SYNC_EVENTS_DATA: dataDir,
-      AIRWEAVE_WEBHOOK_SECRET: SECRET,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve) =>
-    child.stdout?.on('data', (c: Buffer) => c.toString().includes('local stack running') && resolve()),
-  );
-  child.stdout?.resume();
-
-  // 75% distinct lifecycle events (jobs of pending, running, completed, every tenth failed), 25% duplicates:
-  // half Svix retries (same svix-id), half republished transitions (new svix-id).
-  const distinctTarget = Math.round(total * 0.75);
-  const jobs = Math.ceil(distinctTarget / 3);
-  const deliveries: Array<{ id: string; body: Record<string, unknown> }> = [];
-  for (let j = 0; j < jobs && deliveries.length < distinctTarget; j++) {
-    const job = randomUUID();
-    const source = ['github', 'linear', 'slack', 'notion'][j % 4] as string;
-    const base = {
-      sync_job_id: job,
-      source_type: source,
-      source_connection_id: `bench-${source}`,
-      collection_readable_id: `bench-${j % 10}`,
-    };
-    const terminal = j % 10 === 9 ? 'sync.failed' : 'sync.completed';
-    ['sync.pending', 'sync.running', terminal].forEach((type, step) =>
-      deliveries.push({
-        id: `msg_${job}_${step}`,
-        body: payload({ ...base, event_type: type, error: type === 'sync.failed' ? 'bench failure' : null }),
-      }),
-    );
-  }
-  const distinct = deliveries.slice(0, distinctTarget);
-  const all = [...distinct];
-  for (let d = 0; all.length < total; d++) {
-    const original = distinct[(d * 7919) % distinct.length] as (typeof distinct)[number];
-    all.push({ id: d % 2 === 0 ? original.id : `${original.id}_again`, body: original.body });
-  }
-  for (let i = all.length - 1; i > 0; i--) {
-    const k = (i * 48271) % (i + 1);
-    [all[i], all[k]] = [all[k] as (typeof all)[number], all[i] as (typeof all)[number]];
-  }
-
-  const url = `http://127.0.0.1:${port}/webhooks/airweave`;
-  const latencies: number[] = [];
-  const statuses = new Map<number, number>();
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < all.length) {
-        const delivery = all[next++] as (typeof all)[number];
-        const text = JSON.stringify(delivery.body);
-        const t0 = performance.now();
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: signedHeaders(SECRET, delivery.id, Math.floor(Date.now() / 1000), text),
-          body: text,
-        });
-        await response.arrayBuffer();
-        latencies.push(performance.now() - t0);
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-
-  const client = localDynamoClient(`http://127.0.0.1:${dynamodbPort}`);
-  const items = await scanTable(client, LOCAL.tableName);
-  client.destroy();
-  child.kill('SIGINT');
-  await new Promise((resolve) => child.once('exit', resolve));
-
-  const recorded = items.filter((i) => i.entity === 'event').length;
-  const failedJobs = new Set(
-    distinct.filter((d) => d.body.event_type === 'sync.failed').map((d) => d.body.sync_job_id),
-  );
-  const notifications = readFileSync(path.join(dataDir, LOCAL.notificationsFile), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const alertsPerJob = new Map<string, number>();
-  for (const n of notifications.filter((n) => n.channel === 'alert' && n.kind === 'sync.failed')) {
-    const job = (n.message as { event: { sync_job_id: string } }).event.sync_job_id;
-    alertsPerJob.set(job, (alertsPerJob.get(job) ?? 0) + 1);
-  }
-  const duplicateAlerts = [...alertsPerJob.values()].reduce((n, c) => n + (c - 1), 0);
-  const missingAlerts = [...failedJobs].filter((j) => !alertsPerJob.has(String(j))).length;
-  rmSync(dataDir, { recursive: true, force: true });
-  return {
-    total: all.length,
-    distinct: distinct.length,
-    seconds,
-    throughput: all.length / seconds,
-    p50: median(latencies),
-    p99: quantile(latencies, 0.99),
-    statuses,
-    lost: distinct.length - recorded,
-    duplicateEffects: duplicateAlerts + Math.max(0, recorded - distinct.length),
-    missingAlerts,
-    failedJobs: failedJobs.size,
-  };
-}
-
 // ---------------------------------------------------------------- main
 
 function table(headers: string[], rows: string[][]): void {
@@ -282,6 +142,7 @@ async function main(): Promise<void> {
   try {
     latency = await latencySection(engine.endpoint, Math.ceil(iterations / 2));
     latency.lines.forEach((line) => say(line));
+    for (const line of (await sdkBundlingSection(engine.endpoint)).lines) say(line);
   } finally {
     await engine.stop();
   }
