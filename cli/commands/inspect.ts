@@ -40,7 +40,7 @@ export function timeBound(text: string | undefined, flag: string, now = new Date
   if (text === undefined) return undefined;
   const seconds = parseDuration(text);
   if (seconds !== undefined) return fromDate(new Date(now.getTime() - seconds * 1000));
-  const normalized = normalizeTimestamp(text);
+  const normalized = normalizeTimestamp(text, { naiveIsUtc: true });
   if (normalized === undefined)
     throw new UsageError(`${flag} takes a duration (30m, 6h, 2d) or an ISO-8601 time, got "${text}"`);
   return normalized;

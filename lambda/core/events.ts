@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { isLifecycleEventType, stateOf, type JobState, type LifecycleEventType } from './job-state';
-import { normalizeTimestamp } from './timestamp';
+import { normalizeTimestamp, type TimestampOptions } from './timestamp';
 import { sourceKey } from './table-schema';
 
 /**
@@ -48,17 +48,28 @@ const MAX_ERROR = 8192;
 const id = z.string().check(z.minLength(1), z.maxLength(MAX_FIELD));
 const text = z.string().check(z.maxLength(MAX_FIELD));
 const count = z._default(z.int().check(z.minimum(0)), 0);
-const timestamp = z.pipe(
-  z.string().check(z.maxLength(64)),
-  z.transform((value: string, ctx) => {
-    const normalized = normalizeTimestamp(value);
-    if (normalized === undefined) {
-      ctx.issues.push({ code: 'custom', message: 'expected an ISO-8601 time', input: value });
-      return z.NEVER;
-    }
-    return normalized;
-  }),
-);
+/**
+ * An RFC 3339 calendar time with `Z` or an offset, normalized (`core/timestamp.ts`). The legacy payload
+ * also carries Python's naive `isoformat`, which Airweave means as UTC.
+ */
+const timestampOf = (options: TimestampOptions) =>
+  z.pipe(
+    z.string().check(z.maxLength(64)),
+    z.transform((value: string, ctx) => {
+      const normalized = normalizeTimestamp(value, options);
+      if (normalized === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `expected an RFC 3339 calendar time with ${options.naiveIsUtc ? 'an optional' : 'a'} zone (Z or +hh:mm)`,
+          input: value,
+        });
+        return z.NEVER;
+      }
+      return normalized;
+    }),
+  );
+const timestamp = timestampOf({});
+const legacyTimestamp = timestampOf({ naiveIsUtc: true });
 const error = z.pipe(
   z.nullish(z.string().check(z.maxLength(MAX_ERROR))),
   z.transform((v: string | null | undefined) => v ?? null),
@@ -93,7 +104,7 @@ const legacyPayload = z.object({
   source_connection_id: z.nullish(id),
   source_type: z._default(text, ''),
   status: z.nullish(text),
-  timestamp,
+  timestamp: legacyTimestamp,
   error,
 });
 
