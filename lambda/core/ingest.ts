@@ -1,10 +1,11 @@
+import { boundaryProblem } from './boundary';
 import { PayloadTooLargeError, SignatureError } from './errors';
 import { classifyPayload, type SyncEvent } from './events';
 import { alertFailureOnce, type FailureAlertDeps } from './failure-alert';
 import { advancePipelines, type PipelineDeps, type PipelineOutcome } from './pipelines';
 import type { Delivery, EventRecorder, JobTimes, Log, Notifier, SigningKeys } from './ports';
 import type { SourceRegistry } from './reconcile';
-import { type Headers, header, verifyDelivery } from './signature';
+import { type Headers, header, signedAt, TIMESTAMP_TOLERANCE_SECONDS, verifyDelivery } from './signature';
 import {
   applySourceLifecycle,
   isSourceLifecycleType,
@@ -35,6 +36,8 @@ export interface ProcessDeps extends FailureAlertDeps, PipelineDeps {
    */
   readonly reconcileSoon?: (event: SyncEvent) => Promise<void>;
   readonly log?: Log;
+  /** Audit items expire after this many days; an event older than that is quarantined, not recorded. */
+  readonly retentionDays: number;
 }
 
 /** The suspicion check's bound on a delivery's answer: past it, the delivery is answered without it. */
@@ -111,9 +114,21 @@ export async function processDelivery(
       await deps.recorder.quarantine({ ...delivery, reason: classified.reason, body, headers });
       return { result: 'quarantined', deliveryId: delivery.id, reason: classified.reason };
     case 'lifecycle': {
-      const recorded = await recordEvent(deps, classified.event, delivery, now);
-      await suspectPreviousJob(deps, classified.event);
-      return { deliveryId: delivery.id, event: classified.event, ...recorded };
+      const { event } = classified;
+      const problem = boundaryProblem(event, {
+        signedAt: signedAt(headers) ?? Math.floor(toMillis(delivery.receivedAt) / 1000),
+        toleranceSeconds: TIMESTAMP_TOLERANCE_SECONDS,
+        now,
+        retentionDays: deps.retentionDays,
+      });
+      // Checked before any write, so a delivery that cannot be recorded whole leaves only its quarantine item.
+      if (problem !== undefined) {
+        await deps.recorder.quarantine({ ...delivery, reason: problem, body, headers });
+        return { result: 'quarantined', deliveryId: delivery.id, reason: problem };
+      }
+      const recorded = await recordEvent(deps, event, delivery, now);
+      await suspectPreviousJob(deps, event);
+      return { deliveryId: delivery.id, event, ...recorded };
     }
   }
 }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { MAX_DELIVERY_ID_BYTES } from './boundary';
 import { SettingError, SignatureError } from './errors';
 
 /** Svix's tolerance: a delivery whose timestamp is more than five minutes off, either way, is refused. */
@@ -47,6 +48,15 @@ function svixHeader(headers: Headers, suffix: 'id' | 'timestamp' | 'signature'):
   return header(headers, `svix-${suffix}`) ?? header(headers, `webhook-${suffix}`);
 }
 
+/**
+ * The signed `svix-timestamp` (or `webhook-timestamp`) of a delivery's kept headers, epoch seconds;
+ * undefined when absent or not a number. The boundary bounds event times by it, also on replay.
+ */
+export function signedAt(headers: Headers): number | undefined {
+  const text = svixHeader(headers, 'timestamp')?.trim();
+  return text !== undefined && /^\d{1,12}$/.test(text) ? Number(text) : undefined;
+}
+
 export function sign(key: Buffer, id: string, timestamp: number, body: Buffer | string): string {
   return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
 }
@@ -67,7 +77,8 @@ export function verifyDelivery(
   const signatureHeader = svixHeader(headers, 'signature');
   if (!id || !timestampText || !signatureHeader)
     throw new SignatureError('missing svix-id, svix-timestamp or svix-signature header');
-  if (id.length > 256) throw new SignatureError('svix-id header is too long');
+  if (Buffer.byteLength(id) > MAX_DELIVERY_ID_BYTES)
+    throw new SignatureError(`svix-id header is over ${MAX_DELIVERY_ID_BYTES} bytes`);
   if (!/^\d{1,12}$/.test(timestampText.trim()))
     throw new SignatureError('svix-timestamp is not a number of seconds');
   const timestamp = Number(timestampText.trim());

@@ -82,6 +82,39 @@ export const keys = {
   reconcileNotice: (kind: string) => ({ pk: 'RECONCILE', sk: `NOTICE#${kind}` }),
 } as const;
 
+/** The parts of a lifecycle event that become table keys. */
+export interface LifecycleKeyParts {
+  readonly collection: string;
+  readonly source: string;
+  readonly timestamp: string;
+  readonly jobId: string;
+  readonly eventType: string;
+}
+
+/**
+ * Every key attribute (table and index) that recording one lifecycle event writes, by item: what the
+ * boundary validation measures against DynamoDB's key limits. A test compares it with the items the store
+ * actually writes, so a key added to the store without being listed here fails there.
+ */
+export function lifecycleKeys(
+  p: LifecycleKeyParts,
+): Record<'event' | 'job' | 'freshness', Record<string, string>> {
+  return {
+    event: {
+      ...keys.event(p.jobId, p.eventType),
+      ...keys.eventIndex(p.collection, p.source, p.timestamp, p.jobId, p.eventType),
+    },
+    job: { ...keys.job(p.jobId), ...keys.jobIndex(p.collection, p.source, p.timestamp, p.jobId) },
+    freshness: {
+      ...keys.freshness(p.collection, p.source),
+      ...keys.freshnessGsi1(p.collection, p.source),
+    },
+  };
+}
+
+/** Which key attributes are partition keys (of the table or an index); every other one is a sort key. */
+export const PARTITION_KEY_ATTRIBUTES: readonly string[] = [KEY.pk, GSI1.pk, GSI2.pk];
+
 /** Lambda environment variable names, shared by the stack that sets them and the handlers that read them. */
 export const ENV = {
   tableName: 'TABLE_NAME',

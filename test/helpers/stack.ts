@@ -30,6 +30,7 @@ export function wire(
     rules?: FreshnessRule[];
     routes?: Pick<AlertRoute, 'team' | 'match'>[];
     now?: () => Date;
+    retentionDays?: number;
     notifier?: RecordingNotifier;
     pipelines?: PipelineSpec[];
     starter?: RecordingStarter;
@@ -38,14 +39,16 @@ export function wire(
     stores?: Stores;
   } = {},
 ): Wiring {
-  const stores = options.stores ?? dynamoStores(client, { tableName, retentionDays: 30 });
+  // Long enough for the fixtures' April 2026 events to be within retention by the real clock (cli tests).
+  const retentionDays = options.retentionDays ?? 400;
+  const stores = options.stores ?? dynamoStores(client, { tableName, retentionDays });
   const notifier = options.notifier ?? new RecordingNotifier();
   const starter = options.starter ?? new RecordingStarter();
   const deps = compose(
     {
       stores,
       settings: {
-        retentionDays: 30,
+        retentionDays,
         freshness: options.rules ?? [],
         alerts: options.routes ?? [],
         pipelines: options.pipelines ?? [],

@@ -1,0 +1,156 @@
+import type { SyncEvent } from './events';
+import { keys, lifecycleKeys, type LifecycleKeyParts, PARTITION_KEY_ATTRIBUTES } from './table-schema';
+import { fromDate } from './timestamp';
+
+/**
+ * The one validation of a verified delivery against every limit downstream of it, so that an event the
+ * webhook accepts can be written whole: a delivery that fails here is quarantined before anything else
+ * is written. Limits are derived, not restated: the key templates of `table-schema.ts` are rendered with
+ * marker values to learn which payload fields each key holds and how many bytes its fixed parts take, and
+ * DynamoDB's key limits (below) do the rest. Changing a key template changes the limits with it.
+ */
+
+/**
+ * DynamoDB's key size limits, in UTF-8 bytes (Developer Guide, "Service, account, and table quotas":
+ * partition key 1 to 2,048 bytes, sort key 1 to 1,024 bytes; a global secondary index's keys have the
+ * same limits). The local engine counts characters instead, so only this check stops a multi-byte key
+ * that would pass locally and fail on AWS.
+ */
+export const KEY_LIMIT_BYTES = { partition: 2048, sort: 1024 } as const;
+
+const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+
+type KeyPart = keyof LifecycleKeyParts;
+const PARTS: readonly KeyPart[] = ['collection', 'source', 'timestamp', 'jobId', 'eventType'];
+const marker = (part: string) => `\u0000${part}\u0000`;
+
+/** One key attribute of one item, as the template builds it: fixed bytes plus its payload parts. */
+export interface KeyShape {
+  readonly item: string;
+  readonly attribute: string;
+  readonly kind: 'partition' | 'sort';
+  readonly limit: number;
+  /** Bytes of the template's own text (prefixes, separators). */
+  readonly fixedBytes: number;
+  /** How many times each payload part appears in the key. */
+  readonly parts: Readonly<Partial<Record<KeyPart, number>>>;
+}
+
+function shapeOf(item: string, attribute: string, value: string, names: readonly string[]) {
+  const kind = PARTITION_KEY_ATTRIBUTES.includes(attribute) ? 'partition' : 'sort';
+  const parts: Partial<Record<string, number>> = {};
+  let fixed = value;
+  for (const name of names) {
+    const count = value.split(marker(name)).length - 1;
+    if (count > 0) parts[name] = count;
+    fixed = fixed.split(marker(name)).join('');
+  }
+  return { item, attribute, kind, limit: KEY_LIMIT_BYTES[kind], fixedBytes: bytes(fixed), parts } as const;
+}
+
+/** Every key a lifecycle event's writes produce, learned from the templates once at module load. */
+export const LIFECYCLE_KEY_SHAPES: readonly KeyShape[] = Object.entries(
+  lifecycleKeys(Object.fromEntries(PARTS.map((p) => [p, marker(p)])) as unknown as LifecycleKeyParts),
+).flatMap(([item, attributes]) =>
+  Object.entries(attributes).map(([attribute, value]) => shapeOf(item, attribute, value, PARTS) as KeyShape),
+);
+
+/**
+ * The longest svix-id whose delivery keys (quarantined and ignored deliveries) fit, in bytes. The received
+ * time in those keys is fixed width, so any instant stands in for it.
+ */
+export const MAX_DELIVERY_ID_BYTES: number = Math.min(
+  ...[keys.quarantine, keys.ignored].flatMap((template) =>
+    Object.entries(template(marker('id'), fromDate(new Date(0)))).map(([attribute, value]) => {
+      const shape = shapeOf('delivery', attribute, value, ['id']);
+      const count = shape.parts.id ?? 0;
+      return count === 0 ? Infinity : Math.floor((shape.limit - shape.fixedBytes) / count);
+    }),
+  ),
+);
+
+/** The payload field a key part comes from, as the sender named it, for a reason a person can act on. */
+function fieldName(part: KeyPart, event: SyncEvent): string {
+  switch (part) {
+    case 'collection':
+      return event.collection_readable_id === event.collection_id && event.collection_id !== null
+        ? 'collection_id'
+        : 'collection_readable_id';
+    case 'source':
+      return event.source_connection_id !== null ? 'source_connection_id' : 'source_type';
+    case 'jobId':
+      return event.payload_format === 'legacy' ? 'job_id' : 'sync_job_id';
+    case 'timestamp':
+      return 'timestamp';
+    case 'eventType':
+      return 'event_type';
+  }
+}
+
+function partsOf(event: SyncEvent): LifecycleKeyParts {
+  return {
+    collection: event.collection_readable_id,
+    source: event.source_key,
+    timestamp: event.timestamp,
+    jobId: event.sync_job_id,
+    eventType: event.event_type,
+  };
+}
+
+/**
+ * The first key of the event that would exceed DynamoDB's limit, as a reason naming the payload field
+ * that takes most of it, its size, the key and the limit; undefined when every key fits.
+ */
+export function keyProblem(event: SyncEvent): string | undefined {
+  const values = partsOf(event);
+  for (const shape of LIFECYCLE_KEY_SHAPES) {
+    const entries = Object.entries(shape.parts) as [KeyPart, number][];
+    const size = entries.reduce((sum, [part, count]) => sum + count * bytes(values[part]), shape.fixedBytes);
+    if (size <= shape.limit) continue;
+    const [part, count] = entries.reduce((a, b) =>
+      a[1] * bytes(values[a[0]]) >= b[1] * bytes(values[b[0]]) ? a : b,
+    );
+    const own = bytes(values[part]);
+    const room = Math.max(0, Math.floor((shape.limit - (size - count * own)) / count));
+    return (
+      `${fieldName(part, event)} is ${own} bytes (UTF-8): the ${shape.item} item's ${shape.kind} key ` +
+      `${shape.attribute} would be ${size} bytes, over DynamoDB's ${shape.limit}-byte ${shape.kind} key ` +
+      `limit; ${room} bytes fit here`
+    );
+  }
+  return undefined;
+}
+
+export interface TimeLimits {
+  /** The delivery's signed `svix-timestamp`, epoch seconds. */
+  readonly signedAt: number;
+  /** How far a signed timestamp may be from the clock (the signature's tolerance), seconds. */
+  readonly toleranceSeconds: number;
+  readonly now: Date;
+  /** Audit items expire after this many days: an older event would be recorded already expired. */
+  readonly retentionDays: number;
+}
+
+/**
+ * An event time the sender cannot have meant: later than the delivery itself was signed (plus the
+ * tolerance the signature allows), which would pin the source "fresh" until that date; or older than
+ * the retention, whose records would be expired on arrival. Undefined when it is in range.
+ */
+export function timeProblem(event: SyncEvent, limits: TimeLimits): string | undefined {
+  // Normalized timestamps are fixed width, so comparing the text compares the instants to the microsecond.
+  const latest = fromDate(new Date((limits.signedAt + limits.toleranceSeconds) * 1000));
+  if (event.timestamp > latest)
+    return (
+      `timestamp ${event.timestamp} is later than the delivery's svix-timestamp ` +
+      `(${fromDate(new Date(limits.signedAt * 1000))}) plus the ${limits.toleranceSeconds} s signature tolerance`
+    );
+  const earliest = fromDate(new Date(limits.now.getTime() - limits.retentionDays * 86_400_000));
+  if (event.timestamp < earliest)
+    return `timestamp ${event.timestamp} is older than the ${limits.retentionDays}-day retention (earliest ${earliest})`;
+  return undefined;
+}
+
+/** Everything a lifecycle event must satisfy before any write: the first problem found, else undefined. */
+export function boundaryProblem(event: SyncEvent, limits: TimeLimits): string | undefined {
+  return timeProblem(event, limits) ?? keyProblem(event);
+}
