@@ -6,7 +6,7 @@ import { parseDuration } from '../lambda/core/duration';
 import { classifyPayload } from '../lambda/core/events';
 import { decodeSecrets, sign, signedHeaders, verifyDelivery } from '../lambda/core/signature';
 import { normalizeTimestamp } from '../lambda/core/timestamp';
-import { currentPayload, SECRET } from './helpers/deliveries';
+import { currentPayload, NOW_SECONDS, SECRET } from './helpers/deliveries';
 
 describe('timestamps', () => {
   it.each([
@@ -122,6 +122,51 @@ describe('Svix signatures', () => {
     const [key] = decodeSecrets([SECRET]);
     expect(out.theirs).toBe(`v1,${sign(key as Buffer, 'msg_compat', 1776952500, body)}`);
     expect(out.verifiesOurs).toBe(true);
+  });
+
+  it('compares the canonical base64 text, as svix does: re-encodings of the right bytes are refused', () => {
+    const [key] = decodeSecrets([SECRET]) as [Buffer];
+    const variants = (good: string) => [
+      good,
+      good.replace(/\+/g, '-').replace(/\//g, '_'), // base64url
+      good.replace(/=+$/, ''), // missing padding
+      `${good}AA==`, // junk after the padding
+      `${good.slice(0, 20)}\n${good.slice(20)}`, // a line break inside
+    ];
+    const headersFor = (id: string, at: number) =>
+      variants(sign(key, id, at, body)).map((signature) => ({
+        'svix-id': id,
+        'svix-timestamp': String(at),
+        'svix-signature': `v1,${signature}`,
+      }));
+    // An id whose signature has both '+' and '/', so that the base64url variant differs from it.
+    const idWith = (at: number) => {
+      for (let n = 0; ; n++) if (/\+.*\/|\/.*\+/.test(sign(key, `msg_${n}`, at, body))) return `msg_${n}`;
+    };
+    const ours = headersFor(idWith(NOW_SECONDS), NOW_SECONDS).map((h) => {
+      try {
+        verifyDelivery(h, Buffer.from(body), [key], NOW_SECONDS);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(ours).toEqual([true, false, false, false, false]);
+    // The official library's verdict on the same variants (signed now: it checks its own clock).
+    const now = Math.floor(Date.now() / 1000);
+    const script = `import { Webhook } from 'svix';
+      const [secret, body, all] = process.argv.slice(1);
+      const wh = new Webhook(secret);
+      const verdicts = JSON.parse(all).map((h) => { try { wh.verify(body, h); return true; } catch { return false; } });
+      process.stdout.write(JSON.stringify(verdicts));`;
+    const theirs = JSON.parse(
+      execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', script, SECRET, body, JSON.stringify(headersFor(idWith(now), now))],
+        { encoding: 'utf8' },
+      ),
+    ) as boolean[];
+    expect(theirs).toEqual(ours);
   });
 
   it('refuses a secret that is not base64 at start-up, naming the problem', () => {

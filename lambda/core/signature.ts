@@ -63,7 +63,7 @@ export function sign(key: Buffer, id: string, timestamp: number, body: Buffer | 
 
 /**
  * Verifies a delivery exactly as Svix's libraries do: HMAC-SHA256 over `{id}.{timestamp}.{raw body}` with
- * every configured key, compared in constant time against every `v1,` signature of the header (other
+ * every configured key, its base64 text compared in constant time with every `v1,` signature of the header (other
  * versions such as `v1a` are skipped). Throws a SignatureError whose message says what was wrong.
  */
 export function verifyDelivery(
@@ -87,15 +87,18 @@ export function verifyDelivery(
       timestamp < nowSeconds ? 'svix-timestamp is too old' : 'svix-timestamp is in the future',
     );
 
+  // The signature text itself is compared, as Svix's libraries (standardwebhooks) do: only the canonical
+  // base64 of the HMAC matches. Decoding first would also accept base64url, missing padding or junk after
+  // it, which decode to the same bytes: not a forgery, but not what the sender signed either.
   const candidates = signatureHeader
     .split(' ')
     .map((entry) => entry.split(','))
     .filter((parts): parts is [string, string] => parts.length === 2 && parts[0] === 'v1')
-    .map(([, signature]) => Buffer.from(signature, 'base64'));
+    .map(([, signature]) => Buffer.from(signature, 'utf8'));
   if (candidates.length === 0) throw new SignatureError('svix-signature has no v1 signature');
 
   for (const key of keys) {
-    const expected = Buffer.from(sign(key, id, timestamp, body), 'base64');
+    const expected = Buffer.from(sign(key, id, timestamp, body), 'utf8');
     for (const candidate of candidates)
       if (candidate.length === expected.length && timingSafeEqual(candidate, expected))
         return { id, timestamp };
