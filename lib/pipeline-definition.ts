@@ -4,6 +4,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { subjectLine } from '../lambda/core/alerts';
+import { attributeValue } from '../lambda/core/outbound';
 import { keys } from '../lambda/core/table-schema';
 
 export interface PipelineDefinitionProps {
@@ -101,7 +103,7 @@ export function pipelineDefinition(scope: Construct, props: PipelineDefinitionPr
   const alert = new tasks.SnsPublish(scope, PIPELINE_STATES.alertFailed, {
     stateName: PIPELINE_STATES.alertFailed,
     topic: props.alertTopic,
-    subject: `Pipeline ${props.name} failed`.slice(0, 100),
+    subject: subjectLine(`Pipeline ${props.name} failed`),
     message: sfn.TaskInput.fromObject({
       kind: 'pipeline.failed',
       pipeline: props.name,
@@ -112,7 +114,9 @@ export function pipelineDefinition(scope: Construct, props: PipelineDefinitionPr
     }),
     messageAttributes: {
       kind: { value: 'pipeline.failed' },
-      collection: { value: props.collection },
+      collection: { value: attributeValue(props.collection) },
+      // One run fails once: its execution name identifies the alert across the task's own retries.
+      alert_id: { value: sfn.JsonPath.format('pipeline.failed:{}', sfn.JsonPath.executionName) },
     },
     resultPath: sfn.JsonPath.DISCARD,
   });

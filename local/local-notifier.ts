@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Alert } from '../lambda/core/alerts';
 import type { SyncEvent } from '../lambda/core/events';
 import type { Notifier } from '../lambda/core/ports';
-import { eventAttributes } from '../lambda/adapters/sns-notifier';
+import { alertMessage, eventMessage } from '../lambda/core/outbound';
 
 /**
  * Local mode's stand-in for the SNS topics: each message goes to the console and, as one JSON line, to a
@@ -19,24 +19,26 @@ export class LocalNotifier implements Notifier {
   ) {}
 
   async publishEvent(event: SyncEvent): Promise<void> {
-    const attributes = Object.fromEntries(
-      Object.entries(eventAttributes(event)).map(([k, v]) => [k, v.StringValue]),
-    );
-    await this.write({ channel: 'events', attributes, message: event });
+    // The same message SNS would get: built to its rules (`core/outbound.ts`).
+    const built = eventMessage(event);
+    await this.write({ channel: 'events', attributes: built.attributes, message: JSON.parse(built.message) });
     this.print(
       `event  ${event.event_type.padEnd(16)} ${event.collection_readable_id} / ${event.source_type} job ${event.sync_job_id}`,
     );
   }
 
   async publishAlert(team: string, alert: Alert): Promise<void> {
+    const built = alertMessage(alert);
     await this.write({
       channel: 'alert',
       team,
-      subject: alert.subject,
+      subject: built.subject,
       kind: alert.kind,
-      message: alert.body,
+      alert_id: alert.alert_id,
+      attributes: built.attributes,
+      message: JSON.parse(built.message),
     });
-    this.print(`ALERT  [${team}] ${alert.subject}`);
+    this.print(`ALERT  [${team}] ${built.subject}`);
   }
 
   /** Flushes and closes the file. */

@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { DEFAULT_TEAM, subjectLine, type AlertKind } from '../lambda/core/alerts';
+import { alertId } from '../lambda/core/outbound';
 import type { AppConfig } from '../lambda/core/config';
 import type { PipelineStarter } from '../lambda/core/ports';
 import { pipelineDefinition } from '../lib/pipeline-definition';
@@ -164,6 +165,7 @@ function taskHandler(name: string, resource: string, deps: TaskDeps): TaskHandle
       >;
       await deps.notifier.publishAlert(team, {
         kind: (p.MessageAttributes?.kind?.StringValue ?? 'pipeline.failed') as AlertKind,
+        alert_id: p.MessageAttributes?.alert_id?.StringValue ?? alertId('pipeline.failed', name),
         subject: subjectLine(p.Subject ?? name),
         collection_readable_id: String(body.collection ?? ''),
         source_type: '',

@@ -1,5 +1,5 @@
 import { silentLog } from './helpers/silent-log';
-import { eventAttributes } from '../lambda/adapters/sns-notifier';
+import { eventMessage } from '../lambda/core/outbound';
 import type { AlertRoute, FreshnessRule } from '../lambda/core/config';
 import { noMetrics } from '../lambda/core/metrics';
 import { runWatchdog } from '../lambda/core/watchdog';
@@ -101,12 +101,12 @@ describe('events topic', () => {
     await webhook(signedRequest(currentPayload()));
     await webhook(signedRequest({ event_type: 'search.completed' }));
     expect(notifier.events.map((e) => e.event_type)).toEqual(['sync.running', 'sync.completed']);
-    expect(eventAttributes(notifier.events[1]!)).toEqual({
-      event_type: { DataType: 'String', StringValue: 'sync.completed' },
-      collection: { DataType: 'String', StringValue: 'engineering-context-ab123' },
-      source_type: { DataType: 'String', StringValue: 'github' },
-      source_connection_id: { DataType: 'String', StringValue: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' },
-      event_id: { DataType: 'String', StringValue: '0b7e3c9a-2f4d-4e8b-9c1a-6d5e4f3a2b1c:sync.completed' },
+    expect(eventMessage(notifier.events[1]!).attributes).toEqual({
+      event_type: 'sync.completed',
+      collection: 'engineering-context-ab123',
+      source_type: 'github',
+      source_connection_id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+      event_id: '0b7e3c9a-2f4d-4e8b-9c1a-6d5e4f3a2b1c:sync.completed',
     });
   });
 

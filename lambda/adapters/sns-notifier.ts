@@ -2,28 +2,22 @@ import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws
 import type { Alert } from '../core/alerts';
 import { SettingError } from '../core/errors';
 import type { SyncEvent } from '../core/events';
+import { alertMessage, eventMessage, type OutboundMessage } from '../core/outbound';
 import type { Notifier } from '../core/ports';
 
-/** SNS refuses empty attribute values; subscribers filter on this placeholder instead. */
-const NONE = 'none';
-
-function attribute(value: string | null): MessageAttributeValue {
-  return { DataType: 'String', StringValue: value ? value.slice(0, 256) : NONE };
-}
-
-/**
- * The events topic carries the normalized event with the attributes caches filter on
- * (`event_type`, `collection`, `source_type`, `source_connection_id`) and `event_id`, stable across
- * re-publications of one transition, for subscribers that want to drop the rare duplicate.
- */
-export function eventAttributes(event: SyncEvent): Record<string, MessageAttributeValue> {
-  return {
-    event_type: attribute(event.event_type),
-    collection: attribute(event.collection_readable_id),
-    source_type: attribute(event.source_type),
-    source_connection_id: attribute(event.source_connection_id),
-    event_id: attribute(`${event.sync_job_id}:${event.event_type}`),
-  };
+/** A built message (`core/outbound.ts`, already within SNS's rules) in the Publish API's shape. */
+function publishInput(topicArn: string, built: OutboundMessage) {
+  return new PublishCommand({
+    TopicArn: topicArn,
+    ...(built.subject !== undefined && { Subject: built.subject }),
+    Message: built.message,
+    MessageAttributes: Object.fromEntries(
+      Object.entries(built.attributes).map(([name, value]): [string, MessageAttributeValue] => [
+        name,
+        { DataType: 'String', StringValue: value },
+      ]),
+    ),
+  });
 }
 
 export class SnsNotifier implements Notifier {
@@ -34,29 +28,12 @@ export class SnsNotifier implements Notifier {
   ) {}
 
   async publishEvent(event: SyncEvent): Promise<void> {
-    await this.client.send(
-      new PublishCommand({
-        TopicArn: this.eventsTopicArn,
-        Message: JSON.stringify(event),
-        MessageAttributes: eventAttributes(event),
-      }),
-    );
+    await this.client.send(publishInput(this.eventsTopicArn, eventMessage(event)));
   }
 
   async publishAlert(team: string, alert: Alert): Promise<void> {
     const topicArn = this.alertTopicArns[team];
     if (!topicArn) throw new SettingError(`no alert topic for team ${team}`);
-    await this.client.send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        Subject: alert.subject,
-        Message: JSON.stringify({ subject: alert.subject, ...alert.body }, null, 2),
-        MessageAttributes: {
-          kind: attribute(alert.kind),
-          collection: attribute(alert.collection_readable_id),
-          source_type: attribute(alert.source_type),
-        },
-      }),
-    );
+    await this.client.send(publishInput(topicArn, alertMessage(alert)));
   }
 }

@@ -1,6 +1,7 @@
 import type { AlertRoute } from './config';
 import type { SyncEvent } from './events';
 import type { SourceFreshness } from './freshness';
+import { alertId, snsSubject } from './outbound';
 import { matchesPattern } from './patterns';
 
 /** Failures that match no team's rule go to this topic. */
@@ -12,7 +13,12 @@ export type AlertKind =
 /** What a team's subscribers receive: a readable subject line and a JSON body for machines. */
 export interface Alert {
   readonly kind: AlertKind;
-  /** At most 100 characters (SNS's limit for email subjects). */
+  /**
+   * The same for every attempt to send this alert (retries, redeliveries, a run after a crash), so
+   * subscribers drop repeats by it; sent as the `alert_id` message attribute.
+   */
+  readonly alert_id: string;
+  /** Built by `subjectLine`: what SNS accepts as a subject, whatever the error text holds. */
   readonly subject: string;
   readonly collection_readable_id: string;
   readonly source_type: string;
@@ -40,10 +46,9 @@ export function teamsFor(
   return teams.length > 0 ? teams : [DEFAULT_TEAM];
 }
 
+/** A subject line SNS accepts (`core/outbound.ts`): error text may hold line breaks and colour codes. */
 export function subjectLine(text: string): string {
-  // SNS refuses subjects with line breaks or over 100 characters; an error message may have both.
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length <= 100 ? oneLine : `${oneLine.slice(0, 97)}...`;
+  return snsSubject(text);
 }
 
 function sourceName(source: RoutedSource): string {
@@ -58,6 +63,7 @@ export function failureSubject(source: RoutedSource, error: string | null): stri
 export function failureAlert(event: SyncEvent, freshness: SourceFreshness | null): Alert {
   return {
     kind: 'sync.failed',
+    alert_id: alertId('sync.failed', event.sync_job_id),
     subject: failureSubject(event, event.error),
     collection_readable_id: event.collection_readable_id,
     source_type: event.source_type,
@@ -65,11 +71,17 @@ export function failureAlert(event: SyncEvent, freshness: SourceFreshness | null
   };
 }
 
-export function staleAlert(source: RoutedSource, freshness: SourceFreshness): Alert {
+/** A watchdog alert is about one episode of one source: its id is made of the source and the episode. */
+export interface EpisodeSource extends RoutedSource {
+  readonly source_key: string;
+}
+
+export function staleAlert(source: EpisodeSource, freshness: SourceFreshness, episode: string): Alert {
   const since =
     freshness.last_success_at === null ? 'never synced' : `last success ${freshness.last_success_at}`;
   return {
     kind: 'source.stale',
+    alert_id: alertId('source.stale', source.collection_readable_id, source.source_key, episode),
     subject: subjectLine(`Stale source: ${sourceName(source)} (${since})`),
     collection_readable_id: source.collection_readable_id,
     source_type: source.source_type,
@@ -77,9 +89,15 @@ export function staleAlert(source: RoutedSource, freshness: SourceFreshness): Al
   };
 }
 
-export function stuckAlert(source: RoutedSource, freshness: SourceFreshness, activeSince: string): Alert {
+export function stuckAlert(
+  source: EpisodeSource,
+  freshness: SourceFreshness,
+  activeSince: string,
+  jobId: string,
+): Alert {
   return {
     kind: 'job.stuck',
+    alert_id: alertId('job.stuck', source.collection_readable_id, source.source_key, jobId),
     subject: subjectLine(`Stuck sync job: ${sourceName(source)} active since ${activeSince}`),
     collection_readable_id: source.collection_readable_id,
     source_type: source.source_type,
@@ -92,9 +110,10 @@ export function stuckAlert(source: RoutedSource, freshness: SourceFreshness, act
   };
 }
 
-export function recoveredAlert(source: RoutedSource, freshness: SourceFreshness): Alert {
+export function recoveredAlert(source: EpisodeSource, freshness: SourceFreshness, episode: string): Alert {
   return {
     kind: 'source.recovered',
+    alert_id: alertId('source.recovered', source.collection_readable_id, source.source_key, episode),
     subject: subjectLine(`Recovered: ${sourceName(source)} is fresh again`),
     collection_readable_id: source.collection_readable_id,
     source_type: source.source_type,

@@ -43,7 +43,6 @@ export type Classified =
   | { readonly kind: 'unparseable'; readonly reason: string };
 
 const MAX_FIELD = 1024;
-const MAX_ERROR = 8192;
 // zod/mini: the same validation as classic zod at a fraction of the bundle (the webhook's cold start).
 const id = z.string().check(z.minLength(1), z.maxLength(MAX_FIELD));
 const text = z.string().check(z.maxLength(MAX_FIELD));
@@ -71,7 +70,10 @@ const timestampOf = (options: TimestampOptions) =>
 const timestamp = timestampOf({});
 const legacyTimestamp = timestampOf({ naiveIsUtc: true });
 const error = z.pipe(
-  z.nullish(z.string().check(z.maxLength(MAX_ERROR))),
+  // No length limit of its own: the body's 256 KiB bounds it, and every item that stores it (audit event,
+  // job, freshness with its capped failure log) stays under DynamoDB's 400 KB item limit with it. Kept
+  // whole in the audit; alerts and the events topic cut it to SNS's size (`core/outbound.ts`).
+  z.nullish(z.string()),
   z.transform((v: string | null | undefined) => v ?? null),
 );
 

@@ -1,4 +1,5 @@
 import { DEFAULT_TEAM, subjectLine, type Alert } from './alerts';
+import { alertId } from './outbound';
 import type { SyncEvent } from './events';
 import {
   evaluateGate,
@@ -68,6 +69,7 @@ async function block(
     return { pipeline: spec.name, decision: 'blocked' };
   const alert: Alert = {
     kind: 'pipeline.blocked',
+    alert_id: alertId('pipeline.blocked', spec.name, event.sync_job_id),
     subject: subjectLine(
       `Pipeline ${spec.name} blocked: ${event.source_type} failed in ${event.collection_readable_id}`,
     ),

@@ -151,7 +151,7 @@ export async function runWatchdog(deps: WatchdogDeps): Promise<WatchdogReport> {
         (await episode(
           open('stale', decision.openStale),
           close('stale', decision.openStale),
-          staleAlert(record, view),
+          staleAlert(record, view, decision.openStale),
         ))
       )
         counts.stale++;
@@ -160,13 +160,13 @@ export async function runWatchdog(deps: WatchdogDeps): Promise<WatchdogReport> {
         (await episode(
           close('stale', decision.recover),
           open('stale', decision.recover),
-          recoveredAlert(record, view),
+          recoveredAlert(record, view, decision.recover),
         ))
       )
         counts.recovered++;
       if (decision.openStuck) {
         const { job, since } = decision.openStuck;
-        if (await episode(open('stuck', job), close('stuck', job), stuckAlert(record, view, since)))
+        if (await episode(open('stuck', job), close('stuck', job), stuckAlert(record, view, since, job)))
           counts.stuck++;
       }
       if (decision.closeStuck) await close('stuck', decision.closeStuck)();
