@@ -1,4 +1,5 @@
 import type { SyncEvent } from './events';
+import { LIFECYCLE_EVENT_TYPES } from './job-state';
 import { keys, lifecycleKeys, type LifecycleKeyParts, PARTITION_KEY_ATTRIBUTES } from './table-schema';
 import { fromDate } from './timestamp';
 
@@ -153,4 +154,27 @@ export function timeProblem(event: SyncEvent, limits: TimeLimits): string | unde
 /** Everything a lifecycle event must satisfy before any write: the first problem found, else undefined. */
 export function boundaryProblem(event: SyncEvent, limits: TimeLimits): string | undefined {
   return timeProblem(event, limits) ?? keyProblem(event);
+}
+
+/**
+ * The most bytes one key part can ever take in a recorded event: its room in the tightest key that holds
+ * it, with every other part at its smallest (ids of one byte, the fixed-width time, the shortest event
+ * type). Anything longer, such as a collection id in a query path, cannot name a recorded item.
+ */
+export function maxKeyPartBytes(part: KeyPart): number {
+  const smallest: Record<KeyPart, number> = {
+    collection: 1,
+    source: 1,
+    jobId: 1,
+    timestamp: bytes(fromDate(new Date(0))),
+    eventType: Math.min(...LIFECYCLE_EVENT_TYPES.map(bytes)),
+  };
+  return Math.min(
+    ...LIFECYCLE_KEY_SHAPES.filter((shape) => shape.parts[part] !== undefined).map((shape) => {
+      const others = (Object.entries(shape.parts) as [KeyPart, number][])
+        .filter(([p]) => p !== part)
+        .reduce((sum, [p, count]) => sum + count * smallest[p], shape.fixedBytes);
+      return Math.floor((shape.limit - others) / (shape.parts[part] ?? 1));
+    }),
+  );
 }

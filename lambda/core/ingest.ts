@@ -1,4 +1,5 @@
 import { boundaryProblem } from './boundary';
+import { dispositionOf, PermanentDependencyError } from './dependency-errors';
 import { PayloadTooLargeError, SignatureError } from './errors';
 import { classifyPayload, type SyncEvent } from './events';
 import { alertFailureOnce, type FailureAlertDeps } from './failure-alert';
@@ -126,7 +127,15 @@ export async function processDelivery(
         await deps.recorder.quarantine({ ...delivery, reason: problem, body, headers });
         return { result: 'quarantined', deliveryId: delivery.id, reason: problem };
       }
-      const recorded = await recordEvent(deps, event, delivery, now);
+      let recorded: RecordedEvent;
+      try {
+        recorded = await recordEvent(deps, event, delivery, now);
+      } catch (error) {
+        if (!(error instanceof PermanentDependencyError)) throw error;
+        // Refused for good by a dependency: kept for replay with the reason, not retried for a day.
+        await deps.recorder.quarantine({ ...delivery, reason: error.message, body, headers });
+        return { result: 'quarantined', deliveryId: delivery.id, event, reason: error.message };
+      }
       await suspectPreviousJob(deps, event);
       return { deliveryId: delivery.id, event, ...recorded };
     }
@@ -160,14 +169,19 @@ export async function recordEvent(
     deps.recorder.advanceFreshness(event),
     deps.notifier.publishEvent(event),
   ]);
-  throwFirstRejection([audit, job, freshness, published]);
+  settle({
+    'audit event': audit,
+    'job record': job,
+    'freshness record': freshness,
+    'events topic': published,
+  });
   // What depends on the recorded state comes after it: the alert's body reads the updated freshness,
   // and the pipeline gate reads every source of the collection.
   const effects = await Promise.allSettled([
     event.state === 'failed' ? alertFailureOnce(deps, event, delivery.id, now) : Promise.resolve(),
     advancePipelines(deps, event, delivery.id, now),
   ]);
-  throwFirstRejection(effects);
+  settle({ 'failure alert': effects[0], 'pipeline gate': effects[1] });
   const isNew = (audit as PromiseFulfilledResult<boolean>).value;
   const pipelines = (effects[1] as PromiseFulfilledResult<PipelineOutcome[]>).value;
   const times = (job as PromiseFulfilledResult<JobTimes | undefined>).value;
@@ -211,8 +225,19 @@ async function suspectPreviousJob(deps: ProcessDeps, event: SyncEvent): Promise<
   }
 }
 
-function throwFirstRejection(results: readonly PromiseSettledResult<unknown>[]): void {
-  for (const result of results) if (result.status === 'rejected') throw result.reason;
+/**
+ * Rethrows the first failure worth retrying (a transient one, answered 503), else the first permanent one,
+ * named by its step, so the caller quarantines the delivery instead of letting Svix retry it for a day.
+ * Transient failures go first: after them a retry may well succeed at everything.
+ */
+function settle(results: Readonly<Record<string, PromiseSettledResult<unknown>>>): void {
+  const failed = Object.entries(results).filter(
+    (entry): entry is [string, PromiseRejectedResult] => entry[1].status === 'rejected',
+  );
+  const transient = failed.find(([, r]) => dispositionOf(r.reason) === 'transient');
+  if (transient) throw transient[1].reason;
+  const [permanent] = failed;
+  if (permanent) throw new PermanentDependencyError(permanent[0], permanent[1].reason);
 }
 
 async function verify(keys: SigningKeys, headers: Headers, body: Buffer, nowSeconds: number) {

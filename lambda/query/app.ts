@@ -1,5 +1,6 @@
 import type { FreshnessRule } from '../core/config';
-import { NotFoundError } from '../core/errors';
+import { maxKeyPartBytes } from '../core/boundary';
+import { BadRequestError, NotFoundError } from '../core/errors';
 import { collectionFreshness, collectionsFreshness, listed } from '../core/freshness';
 import { allFreshnessAt, type AuditHistory, collectionFreshnessAt, parseAt } from '../core/freshness-at';
 import type { PipelineSpec } from '../core/pipeline-gate';
@@ -20,6 +21,28 @@ export interface QueryDeps {
 }
 
 const COLLECTION_PATH = /^\/freshness\/([^/]+)\/?$/;
+/** No recorded collection id is longer: the table's keys could not hold it (`core/boundary.ts`). */
+const MAX_COLLECTION_BYTES = maxKeyPartBytes('collection');
+
+/**
+ * The collection id of a path segment. A malformed escape (`%`, `%zz`, a cut or overlong UTF-8 sequence
+ * such as `%E0%A4%A` or `%C0%AF`) or an id too long to be recorded is the caller's mistake: 400, not a
+ * failure worth retrying.
+ */
+function collectionOf(segment: string): string {
+  let collection: string;
+  try {
+    collection = decodeURIComponent(segment);
+  } catch {
+    throw new BadRequestError('the collection id in the path has malformed percent-encoding');
+  }
+  const size = Buffer.byteLength(collection);
+  if (size > MAX_COLLECTION_BYTES)
+    throw new BadRequestError(
+      `the collection id in the path is ${size} bytes; a recorded one is at most ${MAX_COLLECTION_BYTES}`,
+    );
+  return collection;
+}
 
 /**
  * Read-only endpoints (IAM-authorized on AWS): `GET /freshness`, `GET /freshness/{collection_readable_id}`
@@ -42,7 +65,7 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
         return json(200, { pipelines: await pipelineViews(deps.pipelines, deps.reads) });
       const match = COLLECTION_PATH.exec(event.rawPath);
       if (match) {
-        const collection = decodeURIComponent(match[1] as string);
+        const collection = collectionOf(match[1] as string);
         if (at !== undefined)
           return json(200, await collectionFreshnessAt(deps, collection, parseAt(at, deps.now())));
         const records = await deps.freshness.collectionFreshness(collection);
@@ -51,7 +74,7 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
       }
       throw new NotFoundError(`no route for ${event.rawPath}`);
     } catch (error) {
-      if (!(error instanceof NotFoundError))
+      if (!(error instanceof NotFoundError) && !(error instanceof BadRequestError))
         deps.log.error('query failed', { error: (error as Error).message });
       return fromError(error);
     }
