@@ -26,7 +26,8 @@ function countingMetrics(): MetricsSink & { counts: Map<string, number> } {
  * Svix does not retry for a day. Transient: 503, nothing quarantined, and the retry records the event.
  */
 describe('dependency errors, by name', () => {
-  it.each(Object.entries(DEPENDENCY_ERRORS))('%s is %s', async (name, disposition) => {
+  /** The webhook with the events topic failing once with `name`, then working. */
+  async function failingOnce(name: string) {
     const table = await engine.newTable();
     const metrics = countingMetrics();
     const wiring = wire(engine.client, table, { metrics });
@@ -37,22 +38,38 @@ describe('dependency errors, by name', () => {
       return publish(event);
     };
     const request = () => wiring.webhook(signedRequest(currentPayload(), { id: 'msg_dependency' }));
-    const first = await request();
-    const items = await engine.scan(table);
-    if (disposition === 'permanent') {
+    return { table, metrics, wiring, request };
+  }
+  const rows = (wanted: string) =>
+    Object.entries(DEPENDENCY_ERRORS)
+      .filter(([, disposition]) => disposition === wanted)
+      .map(([name]) => name);
+
+  it.each(rows('permanent'))(
+    '%s is permanent: quarantined with the reason, 202, Quarantined counted',
+    async (name) => {
+      const { table, metrics, request } = await failingOnce(name);
+      const first = await request();
       expect(first.statusCode).toBe(202);
       expect(parseBody(first)).toEqual({ result: 'quarantined' });
       expect(metrics.counts.get(METRIC.quarantined)).toBe(1);
+      const items = await engine.scan(table);
       expect(items.find((i) => i.entity === 'quarantine')?.reason).toBe(
         `events topic refused: ${name}: refused by the service (${name})`,
       );
-    } else {
-      expect(first.statusCode).toBe(503);
-      expect(items.some((i) => i.entity === 'quarantine')).toBe(false);
+    },
+  );
+
+  it.each(rows('transient'))(
+    '%s is transient: 503, nothing quarantined, the retry records it',
+    async (name) => {
+      const { table, wiring, request } = await failingOnce(name);
+      expect((await request()).statusCode).toBe(503);
+      expect((await engine.scan(table)).some((i) => i.entity === 'quarantine')).toBe(false);
       expect((await request()).statusCode).toBe(200);
       expect(wiring.notifier.events).toHaveLength(1);
-    }
-  });
+    },
+  );
 
   it('reads Node socket errors by code, and treats an unknown name as transient (a retry loses nothing)', () => {
     expect(dispositionOf(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(

@@ -79,7 +79,7 @@ export function recentAlerts(input: {
         ...where,
         at: since,
         kind: 'source.stale',
-        subject: staleAlert(record, view).subject,
+        subject: staleAlert(record, view, record.stale_episode).subject,
         teams: routed,
         state: 'open',
       });
@@ -90,7 +90,7 @@ export function recentAlerts(input: {
         ...where,
         at: since || null,
         kind: 'job.stuck',
-        subject: stuckAlert(record, view, since).subject,
+        subject: stuckAlert(record, view, since, record.stuck_episode).subject,
         teams: routed,
         state: 'open',
       });
