@@ -60,7 +60,7 @@ const time = z.pipe(
   z.nullish(z.string().check(z.maxLength(64))),
   z.transform((v: string | null | undefined, ctx) => {
     if (v === null || v === undefined || v === '') return null;
-    const normalized = normalizeTimestamp(v);
+    const normalized = normalizeTimestamp(v, { naiveIsUtc: true });
     if (normalized === undefined) {
       ctx.issues.push({ code: 'custom', message: 'expected an ISO-8601 time', input: v });
       return z.NEVER;
