@@ -130,25 +130,42 @@ async function partitions(
   return [...new Set(matched.map((r) => r.source_key))].map((source) => ({ source }));
 }
 
-async function history(target: Target, kind: 'events' | 'jobs', options: HistoryOptions): Promise<Item[]> {
+/**
+ * The newest `--limit` items across the partitions, each read page by page until the limit; `more` when
+ * any partition had more, or together they had more than the limit.
+ */
+async function history(
+  target: Target,
+  kind: 'events' | 'jobs',
+  options: HistoryOptions,
+): Promise<{ items: Item[]; more: boolean }> {
   const limit = limitOf(options.limit);
   const since = timeBound(options.since, '--since');
   const until = timeBound(options.until, '--until');
   const parts = await partitions(target, options);
   const pages = await Promise.all(parts.map((p) => target.store[kind]({ ...p, since, until, limit })));
   const sortKey = kind === 'events' ? 'timestamp' : 'updated_at';
-  return pages
-    .flat()
+  const items = pages
+    .flatMap((page) => page.items)
     .filter((item) => options.collection === undefined || item.collection_readable_id === options.collection)
-    .sort((a, b) => String(b[sortKey]).localeCompare(String(a[sortKey])))
-    .slice(0, limit);
+    .sort((a, b) => String(b[sortKey]).localeCompare(String(a[sortKey])));
+  return { items: items.slice(0, limit), more: items.length > limit || pages.some((page) => page.more) };
+}
+
+/** On stderr, so that `--json | jq` reads the result only: a list cut at --limit says so. */
+function noteMore(out: Output, what: string, shown: number): void {
+  out.note(
+    `sync-events: showing the newest ${shown} ${what}; more match: raise --limit (up to 10000) or narrow ` +
+      'the range with --since/--until',
+  );
 }
 
 export async function audit(target: Target, options: HistoryOptions, out: Output): Promise<number> {
   const { print } = out;
-  const events = await history(target, 'events', options);
+  const { items: events, more } = await history(target, 'events', options);
+  if (more) noteMore(out, 'events', events.length);
   if (options.json) {
-    print(JSON.stringify({ events: events.map(publicFields) }));
+    print(JSON.stringify({ events: events.map(publicFields), truncated: more }));
     return 0;
   }
   if (events.length === 0) return (print(line`No events match in ${target.name}.`), 0);
@@ -209,10 +226,14 @@ export async function jobs(
     );
     return 0;
   }
-  const list = await history(target, 'jobs', options);
+  const { items: list, more } = await history(target, 'jobs', options);
+  if (more) noteMore(out, 'jobs', list.length);
   if (options.json) {
     print(
-      JSON.stringify({ jobs: list.map((j) => ({ ...publicFields(j), duration_seconds: jobDuration(j) })) }),
+      JSON.stringify({
+        jobs: list.map((j) => ({ ...publicFields(j), duration_seconds: jobDuration(j) })),
+        truncated: more,
+      }),
     );
     return 0;
   }

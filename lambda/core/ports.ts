@@ -145,13 +145,20 @@ export interface HistoryFilter {
   readonly limit: number;
 }
 
+/** Up to `limit` items of a history, newest first. */
+export interface HistoryPage {
+  readonly items: Record<string, unknown>[];
+  /** More items match than `limit`: a reader is told so rather than given a part as the whole. */
+  readonly more: boolean;
+}
+
 /** The CLI's and the query API's reads: items as stored, newest first where it matters. */
 export interface ReadModels extends FreshnessReader, PipelineReader {
   job(
     jobId: string,
   ): Promise<{ job: Record<string, unknown> | undefined; events: Record<string, unknown>[] }>;
-  events(filter: HistoryFilter): Promise<Record<string, unknown>[]>;
-  jobs(filter: HistoryFilter): Promise<Record<string, unknown>[]>;
+  events(filter: HistoryFilter): Promise<HistoryPage>;
+  jobs(filter: HistoryFilter): Promise<HistoryPage>;
   quarantined(): Promise<Record<string, unknown>[]>;
 }
 

@@ -1,5 +1,5 @@
 import type { Item } from '../../core/conditions';
-import type { HistoryFilter, ReadModels } from '../../core/ports';
+import type { HistoryFilter, HistoryPage, ReadModels } from '../../core/ports';
 import { keys } from '../../core/table-schema';
 import { TableFreshness } from './freshness-store';
 
@@ -12,25 +12,36 @@ export class TableReadModels extends TableFreshness implements ReadModels {
   }
 
   /** Audit events newest first, of one source (gsi1) or one collection (gsi2), within [since, until]. */
-  events(filter: HistoryFilter): Promise<Item[]> {
+  events(filter: HistoryFilter): Promise<HistoryPage> {
     return this.indexedHistory('E#', filter);
   }
 
   /** Jobs newest first (by their latest event), of one source or one collection. */
-  jobs(filter: HistoryFilter): Promise<Item[]> {
+  jobs(filter: HistoryFilter): Promise<HistoryPage> {
     return this.indexedHistory('J#', filter);
   }
 
-  private indexedHistory(prefix: 'E#' | 'J#', filter: HistoryFilter): Promise<Item[]> {
+  /**
+   * Pages until `limit` items are read: a Query page stops at 1 MB whatever its Limit, about a thousand
+   * audit events, so one page is not "the newest `limit`". One item past the limit says whether more match.
+   */
+  private async indexedHistory(prefix: 'E#' | 'J#', filter: HistoryFilter): Promise<HistoryPage> {
     const bySource = filter.source !== undefined;
-    return this.table.query({
-      index: bySource ? 'gsi1' : 'gsi2',
+    const query = {
+      index: bySource ? ('gsi1' as const) : ('gsi2' as const),
       partition: bySource ? `SRC#${filter.source}` : `COLL#${filter.collection ?? ''}`,
       // '~' sorts after every character a timestamp and id can contain, closing the range at `until`.
-      sort: { between: [`${prefix}${filter.since ?? ''}`, `${prefix}${filter.until ?? ''}~`] },
+      sort: { between: [`${prefix}${filter.since ?? ''}`, `${prefix}${filter.until ?? ''}~`] as const },
       descending: true,
-      limit: filter.limit,
-    });
+    };
+    const items: Item[] = [];
+    let cursor: unknown;
+    do {
+      const page = await this.table.page({ ...query, limit: filter.limit + 1 - items.length }, cursor);
+      items.push(...page.items);
+      cursor = page.next;
+    } while (cursor !== undefined && items.length <= filter.limit);
+    return { items: items.slice(0, filter.limit), more: items.length > filter.limit };
   }
 
   /** Quarantined deliveries, oldest first (access pattern 6). */
