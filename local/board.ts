@@ -7,13 +7,13 @@ import type { AlertRoute, FreshnessRule } from '../lambda/core/config';
 import type { FreshnessRecord } from '../lambda/core/freshness';
 import type { PipelineSpec } from '../lambda/core/pipeline-gate';
 import { type PipelineReader, pipelineViews } from '../lambda/core/pipeline-view';
-import type { FreshnessReader, Log } from '../lambda/core/ports';
+import type { FreshnessReader } from '../lambda/core/ports';
 import { type JobAlertFields, type RecentAlert, recentAlerts } from '../lambda/core/recent-alerts';
 import { type HttpHandler, json, method } from '../lambda/http/api';
 import { makeQueryHandler } from '../lambda/query/app';
+import type { UseCaseDeps } from '../lambda/compose';
 import { BOARD_DIR, LOCAL } from './defaults';
 import { httpListener, type Route } from './http';
-import type { AuditHistory } from '../lambda/core/freshness-at';
 
 /**
  * The freshness board's server side, one module for both places that serve it: the local stack (`npm
@@ -289,38 +289,19 @@ export interface BoardServer {
 }
 
 /**
- * `sync-events board`: the page, the board's alerts and the query endpoints, served from one reader (a
- * stack's table, or the local engine), on 127.0.0.1 only.
+ * `sync-events board`: the page, the board's alerts and the query endpoints, served from one set of use-case
+ * dependencies (built by the composition root from a stack's table, or the local engine), on 127.0.0.1 only.
  */
 export async function serveBoard(options: {
   readonly target: string;
-  readonly reader: BoardReader;
-  readonly rules: readonly FreshnessRule[];
-  readonly routes: readonly Pick<AlertRoute, 'team' | 'match'>[];
-  readonly pipelines: readonly PipelineSpec[];
-  /** The audit trail and its retention, for the query endpoints' `?at=`. */
-  readonly history: AuditHistory;
-  readonly retentionDays: number;
+  readonly deps: UseCaseDeps;
   readonly port: number;
-  readonly log: Log;
-  readonly now?: () => Date;
 }): Promise<BoardServer> {
-  const now = options.now ?? (() => new Date());
-  const query = boardOnly(
-    makeQueryHandler({
-      freshness: options.reader,
-      pipelines: options.pipelines,
-      reads: options.reader,
-      rules: options.rules,
-      history: options.history,
-      retentionDays: options.retentionDays,
-      now,
-      log: options.log,
-    }),
-  );
+  const { deps } = options;
+  const query = boardOnly(makeQueryHandler(deps));
   const server: Server = createServer(
     httpListener([
-      ...boardRoutes({ target: options.target, feed: tableFeed(options.reader, options), now }),
+      ...boardRoutes({ target: options.target, feed: tableFeed(deps.reads, deps), now: deps.now }),
       {
         matches: (p) => p === '/freshness' || p.startsWith('/freshness/') || p === '/pipelines',
         handler: query,

@@ -1,3 +1,5 @@
+import { compose } from '../../lambda/compose';
+import { runtimeSettings } from '../../lambda/core/config';
 import { serveBoard } from '../../local/board';
 import { LOCAL } from '../../local/defaults';
 import { CliError, UsageError } from '../errors';
@@ -42,18 +44,19 @@ export async function board(
   try {
     server = await serveBoard({
       target: target.kind === 'local' ? 'local stack' : target.name,
-      reader: target.store,
-      rules: target.config.freshness,
-      routes: target.config.alerts,
-      pipelines: target.config.pipelines,
-      history: target.stores.history,
-      retentionDays: target.config.retentionDays,
+      deps: compose(
+        {
+          stores: target.stores,
+          settings: runtimeSettings(target.config),
+          log: {
+            info: () => {},
+            warn: (message, fields) => out.note(`board: ${message} ${JSON.stringify(fields ?? {})}`),
+            error: (message, fields) => out.note(`board: ${message} ${JSON.stringify(fields ?? {})}`),
+          },
+        },
+        {},
+      ),
       port,
-      log: {
-        info: () => {},
-        warn: (message, fields) => out.note(`board: ${message} ${JSON.stringify(fields ?? {})}`),
-        error: (message, fields) => out.note(`board: ${message} ${JSON.stringify(fields ?? {})}`),
-      },
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
