@@ -11,7 +11,7 @@ import { readConfigFile } from '../bin/config-file';
 import { signedHeaders } from '../lambda/core/signature';
 import { startLocalStack } from '../local/stack';
 import { launchChromium } from '../test/helpers/browser';
-import { currentPayload } from '../test/helpers/deliveries';
+import { currentPayload } from '../examples/payloads';
 
 const SECRET = `whsec_${Buffer.from('board-screenshot-signing-secret!').toString('base64')}`;
 const DOCS = path.join(__dirname, '..', 'docs');
