@@ -1,7 +1,8 @@
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loopbackHost, notificationsFeed } from '../local/board';
+import { BOARD_CSP, boardRoutes, loopbackHost, notificationsFeed } from '../local/board';
+import { httpEvent } from './helpers/deliveries';
 
 /** Local mode's recent alerts come from the notifications file the local SNS stand-in writes. */
 describe("the board's local alert feed", () => {
@@ -64,5 +65,41 @@ describe('the board answers loopback names only (DNS rebinding)', () => {
     [undefined, false],
   ])('%s -> %s', (host, allowed) => {
     expect(loopbackHost(host)).toBe(allowed);
+  });
+});
+
+describe("the board's routes", () => {
+  const routes = boardRoutes({
+    target: 'local stack',
+    feed: { origin: 'none', recent: () => Promise.resolve([]) },
+  });
+  const call = async (method: string, path: string, host = '127.0.0.1:3000') => {
+    const route = routes.find((r) => r.matches(path));
+    if (!route) return undefined;
+    return route.handler(httpEvent(method, path, { host }));
+  };
+
+  it('serve the page and its assets with their types and the security headers', async () => {
+    const page = await call('GET', '/');
+    expect(page?.statusCode).toBe(200);
+    expect(page?.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': BOARD_CSP,
+      'x-content-type-options': 'nosniff',
+    });
+    expect(Buffer.from(page?.body ?? '', 'base64').toString()).toContain(
+      '<script src="/board/board.js" defer>',
+    );
+    expect((await call('GET', '/board/board.js'))?.headers?.['content-type']).toBe(
+      'text/javascript; charset=utf-8',
+    );
+    expect((await call('GET', '/board/alerts'))?.statusCode).toBe(200);
+  });
+
+  it('serve nothing else: other files, other methods, other host names', async () => {
+    expect(await call('GET', '/board/../package.json')).toBeUndefined();
+    expect(await call('GET', '/board/index.html')).toBeUndefined();
+    expect((await call('POST', '/'))?.statusCode).toBe(405);
+    expect((await call('GET', '/', 'attacker.example'))?.statusCode).toBe(421);
   });
 });
