@@ -3,8 +3,25 @@
  * retry, so it is kept for failures worth retrying (an AWS call that failed); everything the sender got
  * wrong is a 4xx that retrying would not fix.
  */
+/** Why a signature was refused: control flow keys on this, never on the message text. */
+export type SignatureReason =
+  | 'missing-headers'
+  | 'id-too-long'
+  | 'bad-timestamp'
+  | 'timestamp-too-old'
+  | 'timestamp-in-future'
+  | 'no-v1-signature'
+  | 'no-match';
+
 export class SignatureError extends Error {
   override readonly name = 'SignatureError';
+
+  constructor(
+    readonly reason: SignatureReason,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export class PayloadTooLargeError extends Error {

@@ -245,7 +245,7 @@ async function verify(keys: SigningKeys, headers: Headers, body: Buffer, nowSeco
     return verifyDelivery(headers, body, await keys.current(), nowSeconds);
   } catch (error) {
     // After a rotation the cached secret may be the old one: look once more before refusing.
-    if (!(error instanceof SignatureError) || error.message !== 'no signature matches') throw error;
+    if (!(error instanceof SignatureError) || error.reason !== 'no-match') throw error;
     const reloaded = await keys.reload();
     if (!reloaded) throw error;
     return verifyDelivery(headers, body, reloaded, nowSeconds);

@@ -9,7 +9,7 @@ import {
   type PipelineInput,
   type PipelineSpec,
 } from './pipeline-gate';
-import type { FreshnessReader, Log, Notifier, PipelineGates, PipelineStarter } from './ports';
+import type { FreshnessReader, Notifier, PipelineGates, PipelineStarter } from './ports';
 
 export interface PipelineDeps {
   readonly pipelines: readonly PipelineSpec[];
@@ -126,18 +126,4 @@ async function startIfReady(
     return { pipeline: spec.name, decision: 'started', executionName: name };
   }
   return { pipeline: spec.name, decision: 'lost-race' };
-}
-
-export function logPipelineOutcomes(
-  log: Log,
-  outcomes: readonly PipelineOutcome[],
-  fields: Record<string, unknown>,
-): void {
-  for (const outcome of outcomes)
-    if (outcome.decision === 'started' || outcome.decision === 'blocked')
-      log.info(`pipeline ${outcome.decision}`, {
-        ...fields,
-        pipeline: outcome.pipeline,
-        execution_name: outcome.executionName,
-      });
 }

@@ -76,16 +76,16 @@ export function verifyDelivery(
   const timestampText = svixHeader(headers, 'timestamp');
   const signatureHeader = svixHeader(headers, 'signature');
   if (!id || !timestampText || !signatureHeader)
-    throw new SignatureError('missing svix-id, svix-timestamp or svix-signature header');
+    throw new SignatureError('missing-headers', 'missing svix-id, svix-timestamp or svix-signature header');
   if (Buffer.byteLength(id) > MAX_DELIVERY_ID_BYTES)
-    throw new SignatureError(`svix-id header is over ${MAX_DELIVERY_ID_BYTES} bytes`);
+    throw new SignatureError('id-too-long', `svix-id header is over ${MAX_DELIVERY_ID_BYTES} bytes`);
   if (!/^\d{1,12}$/.test(timestampText.trim()))
-    throw new SignatureError('svix-timestamp is not a number of seconds');
+    throw new SignatureError('bad-timestamp', 'svix-timestamp is not a number of seconds');
   const timestamp = Number(timestampText.trim());
   if (Math.abs(nowSeconds - timestamp) > TIMESTAMP_TOLERANCE_SECONDS)
-    throw new SignatureError(
-      timestamp < nowSeconds ? 'svix-timestamp is too old' : 'svix-timestamp is in the future',
-    );
+    throw timestamp < nowSeconds
+      ? new SignatureError('timestamp-too-old', 'svix-timestamp is too old')
+      : new SignatureError('timestamp-in-future', 'svix-timestamp is in the future');
 
   // The signature text itself is compared, as Svix's libraries (standardwebhooks) do: only the canonical
   // base64 of the HMAC matches. Decoding first would also accept base64url, missing padding or junk after
@@ -95,7 +95,8 @@ export function verifyDelivery(
     .map((entry) => entry.split(','))
     .filter((parts): parts is [string, string] => parts.length === 2 && parts[0] === 'v1')
     .map(([, signature]) => Buffer.from(signature, 'utf8'));
-  if (candidates.length === 0) throw new SignatureError('svix-signature has no v1 signature');
+  if (candidates.length === 0)
+    throw new SignatureError('no-v1-signature', 'svix-signature has no v1 signature');
 
   for (const key of keys) {
     const expected = Buffer.from(sign(key, id, timestamp, body), 'utf8');
@@ -103,7 +104,7 @@ export function verifyDelivery(
       if (candidate.length === expected.length && timingSafeEqual(candidate, expected))
         return { id, timestamp };
   }
-  throw new SignatureError('no signature matches');
+  throw new SignatureError('no-match', 'no signature matches');
 }
 
 /** The headers Svix would send for a body: used by the CLI's `send`, local mode's examples and tests. */

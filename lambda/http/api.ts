@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { BadRequestError } from '../core/errors';
 import { errorResponse } from '../core/errors';
 
 /** The shape of every HTTP handler: API Gateway HTTP API (payload v2) in, structured result out. */
@@ -23,9 +22,4 @@ export function rawBody(event: APIGatewayProxyEventV2): Buffer {
 
 export function method(event: APIGatewayProxyEventV2): string {
   return event.requestContext.http.method.toUpperCase();
-}
-
-export function requireParameter(value: string | undefined, name: string): string {
-  if (!value) throw new BadRequestError(`${name} is required`);
-  return value;
 }
