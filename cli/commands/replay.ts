@@ -63,42 +63,20 @@ export async function replay(
   const notifier = options.dryRun ? undefined : notifierFor(target, out);
   const starter = notifier && starterFor(target, notifier, out.note);
   const report: Array<{ svix_id: string; received_at: string; result: string; reason?: string }> = [];
-  for (const item of items) {
-    const id = String(item.svix_id);
-    const body = Buffer.from(item.body as Uint8Array);
-    if (!notifier || !starter) {
-      const classified = classifyPayload(body.toString('utf8'));
-      const result =
-        classified.kind === 'lifecycle'
-          ? 'would process'
-          : classified.kind === 'ignored'
-            ? 'would ignore'
-            : 'quarantined';
-      report.push({
-        svix_id: id,
-        received_at: String(item.received_at),
-        result,
-        ...(classified.kind === 'unparseable' && { reason: classified.reason }),
-      });
-      continue;
-    }
-    const outcome = await processDelivery(
-      compose(
-        { stores: target.stores, settings: runtimeSettings(target.config), log: silent },
-        { notifier, starter },
-      ),
-      { id, receivedAt: String(item.received_at) },
-      body,
-      (item.headers ?? {}) as Record<string, string>,
-      new Date(),
-    );
-    if (outcome.result !== 'quarantined') await target.stores.recorder.resolveQuarantine(id);
-    report.push({
-      svix_id: id,
-      received_at: String(item.received_at),
-      result: outcome.result,
-      ...(outcome.reason && { reason: outcome.reason }),
-    });
+  const deps =
+    notifier && starter
+      ? compose(
+          { stores: target.stores, settings: runtimeSettings(target.config), log: silent },
+          { notifier, starter },
+        )
+      : undefined;
+  try {
+    for (const item of items) report.push(await replayOne(item));
+  } finally {
+    // A replayed completion may have started a local pipeline run, and the notifications file is
+    // written asynchronously: the command ends only once both are done, so nothing it started is cut off.
+    await starter?.idle?.();
+    await notifier?.close?.();
   }
   if (options.json) return (print(JSON.stringify({ replayed: report })), 0);
   if (report.length === 0) return (print(line`No quarantined deliveries in ${target.name}.`), 0);
@@ -109,4 +87,38 @@ export async function replay(
     ),
   );
   return 0;
+
+  async function replayOne(item: Record<string, unknown>): Promise<(typeof report)[number]> {
+    const id = String(item.svix_id);
+    const body = Buffer.from(item.body as Uint8Array);
+    if (!deps) {
+      const classified = classifyPayload(body.toString('utf8'));
+      const result =
+        classified.kind === 'lifecycle'
+          ? 'would process'
+          : classified.kind === 'ignored'
+            ? 'would ignore'
+            : 'quarantined';
+      return {
+        svix_id: id,
+        received_at: String(item.received_at),
+        result,
+        ...(classified.kind === 'unparseable' && { reason: classified.reason }),
+      };
+    }
+    const outcome = await processDelivery(
+      deps,
+      { id, receivedAt: String(item.received_at) },
+      body,
+      (item.headers ?? {}) as Record<string, string>,
+      new Date(),
+    );
+    if (outcome.result !== 'quarantined') await target.stores.recorder.resolveQuarantine(id);
+    return {
+      svix_id: id,
+      received_at: String(item.received_at),
+      result: outcome.result,
+      ...(outcome.reason && { reason: outcome.reason }),
+    };
+  }
 }
