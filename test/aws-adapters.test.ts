@@ -38,15 +38,16 @@ const alert: Alert = {
   subject: 'Sync failed: github in engineering-context-ab123',
   collection_readable_id: 'engineering-context-ab123',
   source_type: 'github',
+  alert_id: 'sync.failed:job-1',
   body: { kind: 'sync.failed' },
 };
 
 describe('SnsNotifier.publishAlert', () => {
-  function notifier() {
+  function notifier(answer?: Answer) {
     const sns = snsStandIn();
-    const { bodies, wrapped } = recorded(sns.answer);
+    const { bodies, wrapped } = recorded(answer ?? sns.answer);
     const client = modelled(
-      new SNSClient({ endpoint, region: 'us-east-1', credentials }),
+      new SNSClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
       'SNS',
       0,
       new RoundTrips(),
@@ -72,15 +73,18 @@ describe('SnsNotifier.publishAlert', () => {
       kind: 'sync.failed',
     });
     const attributes = Object.fromEntries(
-      [1, 2, 3].map((i) => [
-        body.get(`MessageAttributes.entry.${i}.Name`),
-        body.get(`MessageAttributes.entry.${i}.Value.StringValue`),
-      ]),
+      [1, 2, 3, 4, 5, 6]
+        .filter((i) => body.has(`MessageAttributes.entry.${i}.Name`))
+        .map((i) => [
+          body.get(`MessageAttributes.entry.${i}.Name`),
+          body.get(`MessageAttributes.entry.${i}.Value.StringValue`),
+        ]),
     );
-    expect(attributes).toEqual({
+    expect(attributes).toMatchObject({
       kind: 'sync.failed',
       collection: 'engineering-context-ab123',
       source_type: 'github',
+      alert_id: 'sync.failed:job-1',
     });
   });
 
@@ -90,11 +94,15 @@ describe('SnsNotifier.publishAlert', () => {
     expect(sns.published()).toBe(0);
   });
 
-  it("SNS's refusal reaches the caller (so the delivery answers 5xx and is retried)", async () => {
-    const { notifier: n } = notifier();
-    await expect(n.publishAlert('platform', { ...alert, subject: 'x'.repeat(101) })).rejects.toThrow(
-      /Subject/,
-    );
+  it("SNS's failure reaches the caller (so the delivery answers 5xx and is retried)", async () => {
+    const { notifier: n } = notifier(() => ({
+      statusCode: 500,
+      headers: { 'content-type': 'text/xml' },
+      body: Buffer.from(
+        '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>stand-in failure</Message></Error><RequestId>stand-in</RequestId></ErrorResponse>',
+      ),
+    }));
+    await expect(n.publishAlert('platform', alert)).rejects.toThrow(/stand-in failure/);
   });
 });
 
