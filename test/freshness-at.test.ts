@@ -2,7 +2,8 @@ import type { FreshnessRule } from '../lambda/core/config';
 import type { CollectionFreshnessAt, SourceFreshnessAt } from '../lambda/core/freshness-at';
 import { currentPayload, httpEvent, signedRequest } from './helpers/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { parseBody, wire } from './helpers/stack';
+import { reconcileWiring } from './helpers/reconcile-wiring';
+import { parseBody } from './helpers/stack';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -21,7 +22,8 @@ const at = (time: string) => `2026-04-23T${time}.000000Z`;
 async function scenario() {
   const table = await engine.newTable();
   let clock = new Date(at('12:00:00'));
-  const { webhook, query } = wire(engine.client, table, { rules, now: () => clock });
+  // With the source registry, as deployed: source lifecycle events list and retire sources.
+  const { webhook, query } = reconcileWiring(engine.client, table, { rules, now: () => clock });
   let n = 0;
   const send = async (received: string, overrides: Parameters<typeof currentPayload>[0]) => {
     clock = new Date(at(received));
@@ -68,12 +70,13 @@ async function scenario() {
     timestamp: at('13:40:00'),
   });
   clock = new Date(at('13:55:00'));
-  const ask = async (path: string, time: string | undefined) => {
+  const ask = async (path: string, time: string | undefined, extra: Record<string, string> = {}) => {
     const event = httpEvent('GET', path, {});
+    const parameters = { ...(time === undefined ? {} : { at: time }), ...extra };
     const response = await query({
       ...event,
-      rawQueryString: time === undefined ? '' : `at=${encodeURIComponent(time)}`,
-      queryStringParameters: time === undefined ? undefined : { at: time },
+      rawQueryString: new URLSearchParams(parameters).toString(),
+      queryStringParameters: Object.keys(parameters).length > 0 ? parameters : undefined,
     });
     return { status: response.statusCode, body: parseBody(response) };
   };
@@ -84,7 +87,23 @@ async function scenario() {
       (s) => s.source_type === type,
     ) as SourceFreshnessAt;
   };
-  return { ask, sourceAt, setClock: (time: Date) => (clock = time) };
+  /** A signed source lifecycle event (source_connection.created / .deleted), received at its own time. */
+  const lifecycle = async (type: string, time: string, source: Record<string, string>) => {
+    clock = new Date(at(time));
+    const body = {
+      event_type: type,
+      timestamp: at(time),
+      organization_id: 'org',
+      collection_readable_id: COLLECTION,
+      ...source,
+    };
+    const response = await webhook(
+      signedRequest(body, { id: `msg_${++n}`, timestamp: Math.floor(clock.getTime() / 1000) }),
+    );
+    expect(response.statusCode).toBe(200);
+    clock = new Date(at('13:55:00'));
+  };
+  return { ask, sourceAt, lifecycle, setClock: (time: Date) => (clock = time) };
 }
 
 describe('GET /freshness/{collection}?at=T', () => {
@@ -160,6 +179,37 @@ describe('GET /freshness/{collection}?at=T', () => {
     ).toEqual([
       ['github', 'unknown', 'before_first_event'],
       ['linear', 'unknown', 'before_first_event'],
+    ]);
+  });
+
+  it('source lifecycle as of T: listed once created, hidden once retired (shown with all=true), listed before', async () => {
+    const { ask, lifecycle } = await scenario();
+    await lifecycle('source_connection.created', '13:50:00', {
+      source_connection_id: 'conn-notion',
+      source_type: 'notion',
+    });
+    await lifecycle('source_connection.deleted', '13:45:00', {
+      source_connection_id: 'conn-linear',
+      source_type: 'linear',
+    });
+    const types = async (time: string, extra: Record<string, string> = {}) =>
+      (
+        (await ask(`/freshness/${COLLECTION}`, time, extra)).body as unknown as CollectionFreshnessAt
+      ).sources.map((s) => [s.source_type, s.status, s.reason?.code ?? null, s.retired_at]);
+    expect(await types('2026-04-23T13:40:00Z')).toEqual([
+      ['github', 'fresh', null, null],
+      ['linear', 'fresh', null, null],
+      ['notion', 'unknown', 'before_first_event', null],
+    ]);
+    // Created at 13:50 with no job yet: listed, unknown by the status rule (no SLA), with no reason.
+    expect(await types('2026-04-23T13:52:00Z')).toEqual([
+      ['github', 'fresh', null, null],
+      ['notion', 'unknown', null, null],
+    ]);
+    expect(await types('2026-04-23T13:52:00Z', { all: 'true' })).toEqual([
+      ['github', 'fresh', null, null],
+      ['linear', 'fresh', null, at('13:45:00')],
+      ['notion', 'unknown', null, null],
     ]);
   });
 

@@ -115,6 +115,8 @@ export interface FreshnessAtDeps {
   /** Audit items expire this many days after they were received: before that, the trail is incomplete. */
   readonly retentionDays: number;
   readonly now: () => Date;
+  /** The first page's size (default FIRST_PAGE); the benchmark sets it huge to price reading everything. */
+  readonly firstPage?: number;
 }
 
 /** RFC 3339 demands a zone: a time without one would be read in whichever zone the server runs in. */
@@ -144,19 +146,36 @@ export async function collectionFreshnessAt(
   deps: FreshnessAtDeps,
   collection: string,
   at: string,
+  all = false,
 ): Promise<CollectionFreshnessAt> {
   const records = await deps.freshness.collectionFreshness(collection);
   if (records.length === 0) throw new NotFoundError(`no events recorded for collection ${collection}`);
-  const [view] = await viewsAt(deps, records, at);
-  return view as CollectionFreshnessAt;
+  const [view] = await viewsAt(deps, records, at, true);
+  return hideRetired(view as CollectionFreshnessAt, all);
 }
 
 /** `GET /freshness?at=T`: every collection the stack has seen, each as of T. */
 export async function allFreshnessAt(
   deps: FreshnessAtDeps,
   at: string,
+  all = false,
 ): Promise<{ at: string; collections: CollectionFreshnessAt[] }> {
-  return { at, collections: await viewsAt(deps, await deps.freshness.allFreshness(), at) };
+  const views = await viewsAt(deps, await deps.freshness.allFreshness(), at, all);
+  return {
+    at,
+    collections: views.map((view) => hideRetired(view, all)).filter((view) => view.sources.length > 0),
+  };
+}
+
+/** As the live view does (`listed`): a source retired by T is history, listed only when asked for. */
+function hideRetired(view: CollectionFreshnessAt, all: boolean): CollectionFreshnessAt {
+  if (all) return view;
+  const sources = view.sources.filter((s) => s.retired_at === null);
+  return {
+    ...view,
+    stale: sources.some((s) => s.status === 'failed' || s.status === 'stale'),
+    sources,
+  };
 }
 
 /** Sources rebuilt at once: enough to overlap round trips, few enough not to flood a small table. */
@@ -164,9 +183,12 @@ const CONCURRENCY = 32;
 
 async function viewsAt(
   deps: FreshnessAtDeps,
-  records: readonly FreshnessRecord[],
+  live: readonly FreshnessRecord[],
   at: string,
+  all: boolean,
 ): Promise<CollectionFreshnessAt[]> {
+  // Retired before T: nothing to rebuild unless asked for. Retired after T: it was listed at T.
+  const records = all ? live : live.filter((r) => r.retired_at === null || r.retired_at > at);
   const horizon = fromDate(new Date(deps.now().getTime() - deps.retentionDays * 86_400_000));
   const sorted = [...records].sort(
     (a, b) =>
@@ -177,7 +199,7 @@ async function viewsAt(
   const sources = await mapLimit(sorted, CONCURRENCY, async (record) =>
     at < horizon
       ? outsideRetention(record, deps.rules, at, horizon, deps.retentionDays)
-      : sourceAt(deps.history, record, deps.rules, at),
+      : sourceAt(deps.history, record, deps.rules, at, deps.firstPage),
   );
   const byCollection = new Map<string, { records: FreshnessRecord[]; sources: SourceFreshnessAt[] }>();
   sorted.forEach((record, i) => {
@@ -249,10 +271,20 @@ export async function sourceAt(
     limit = Math.min(limit * 2, MAX_PAGE);
   }
   const truthEvents = unique([...read, ...extras]);
-  if (truthEvents.length === 0) return beforeFirstEvent(history, live, rules, at);
+  const lifecycle = lifecycleAt(live, at);
+  if (truthEvents.length === 0) {
+    // Listed (created in Airweave, or found by the reconciler) but no job yet: the rule still applies.
+    if (lifecycle.registered_at !== null || lifecycle.retired_at !== null) {
+      const view = sourceFreshness({ ...EMPTY(live), ...lifecycle }, rules, new Date(toMillis(at)));
+      return { ...view, known_at_t: true, deciding_event: null, evidence: [] };
+    }
+    return beforeFirstEvent(history, live, rules, at);
+  }
   const toldEvents = truthEvents.filter((e) => e.received_at <= at);
-  const truthRecord = foldFreshness(truthEvents) as FreshnessRecord;
-  const toldRecord = foldFreshness(toldEvents);
+  const folded = foldFreshness(truthEvents) as FreshnessRecord;
+  const truthRecord: FreshnessRecord = { ...folded, ...lifecycle };
+  const toldFolded = foldFreshness(toldEvents);
+  const toldRecord = toldFolded && { ...toldFolded, ...lifecycle };
   const now = new Date(toMillis(at));
   const truthView = sourceFreshness(truthRecord, rules, now);
   const toldView = toldRecord && sourceFreshness(toldRecord, rules, now);
@@ -452,6 +484,24 @@ function unknownAt(
     reason,
     deciding_event: null,
     evidence: [],
+  };
+}
+
+/**
+ * The source lifecycle registers the reconciler and Airweave's lifecycle events keep on the live record
+ * (not in the audit trail): each holds one time (first listing, latest verification, retirement), so its
+ * value at T is the live one when that is at or before T, and none otherwise. (A verification before T
+ * that a later one replaced is not kept anywhere: `verified_at` then reads null.)
+ */
+function lifecycleAt(
+  live: FreshnessRecord,
+  at: string,
+): Pick<FreshnessRecord, 'registered_at' | 'verified_at' | 'retired_at'> {
+  const by = (time: string | null) => (time !== null && time <= at ? time : null);
+  return {
+    registered_at: by(live.registered_at),
+    verified_at: by(live.verified_at),
+    retired_at: by(live.retired_at),
   };
 }
 

@@ -57,7 +57,7 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
       // Retired sources (deleted in Airweave) are listed only when asked for.
       const all = event.queryStringParameters?.all === 'true';
       if (path === '/freshness') {
-        if (at !== undefined) return json(200, await allFreshnessAt(deps, parseAt(at, deps.now())));
+        if (at !== undefined) return json(200, await allFreshnessAt(deps, parseAt(at, deps.now()), all));
         const records = await deps.freshness.allFreshness();
         return json(200, { collections: collectionsFreshness(listed(records, all), deps.rules, deps.now()) });
       }
@@ -67,7 +67,7 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
       if (match) {
         const collection = collectionOf(match[1] as string);
         if (at !== undefined)
-          return json(200, await collectionFreshnessAt(deps, collection, parseAt(at, deps.now())));
+          return json(200, await collectionFreshnessAt(deps, collection, parseAt(at, deps.now()), all));
         const records = await deps.freshness.collectionFreshness(collection);
         if (records.length === 0) throw new NotFoundError(`no events recorded for collection ${collection}`);
         return json(200, collectionFreshness(collection, listed(records, all), deps.rules, deps.now()));
