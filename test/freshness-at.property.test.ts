@@ -178,7 +178,7 @@ describe('freshness at T, against a stack replayed up to T', () => {
         expect([...trueAsOf.keys()].sort()).toEqual([...happened.keys()].sort());
         for (const [type, view] of happened) expect(liveFields(trueAsOf.get(type), view)).toEqual(view);
       }),
-      { numRuns: 15 },
+      { numRuns: 10 },
     );
   }, 600_000);
 });
