@@ -7,7 +7,8 @@ import {
   type SourceFreshness,
   sourceFreshness,
 } from './freshness';
-import { foldFreshness, FAILURE_LOG_CAP } from './freshness-fold';
+import { foldFreshness } from './freshness-fold';
+import { FAILURE_LOG_CAP } from './freshness-record';
 import type { JobState, LifecycleEventType } from './job-state';
 import type { FreshnessReader } from './ports';
 import { fromDate, normalizeTimestamp, toMillis } from './timestamp';
