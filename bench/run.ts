@@ -17,6 +17,7 @@ import { cliStartup } from './cli';
 import { latencySection } from './latency';
 import { localServerLoad } from './local-load';
 import { sdkBundlingSection } from './sdk-bundling';
+import { writeUnitsSection } from './write-units';
 
 const ROOT = path.join(__dirname, '..');
 const report: string[] = [];
@@ -143,6 +144,7 @@ async function main(): Promise<void> {
     latency = await latencySection(engine.endpoint, Math.ceil(iterations / 2));
     latency.lines.forEach((line) => say(line));
     for (const line of (await sdkBundlingSection(engine.endpoint)).lines) say(line);
+    for (const line of (await writeUnitsSection(engine.endpoint)).lines) say(line);
   } finally {
     await engine.stop();
   }

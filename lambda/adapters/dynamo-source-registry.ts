@@ -3,6 +3,7 @@ import {
   BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -118,22 +119,37 @@ export class DynamoSourceRegistry implements SourceRegistry {
     sourceKey: string,
     jobId: string,
   ): Promise<{ sync_job_id: string; state: JobState } | undefined> {
+    // The source's latest events (job summaries are in no index: see the write units in table-schema.ts):
+    // the first one of another job names the previous job, whose summary holds its state.
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: GSI1.name,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :jobs)',
-        ExpressionAttributeNames: { '#pk': GSI1.pk, '#sk': GSI1.sk, '#state': 'state' },
-        ExpressionAttributeValues: { ':pk': keys.jobIndex('', sourceKey, '', '').gsi1pk, ':jobs': 'J#' },
-        ProjectionExpression: 'sync_job_id, #state',
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :events)',
+        ExpressionAttributeNames: { '#pk': GSI1.pk, '#sk': GSI1.sk },
+        ExpressionAttributeValues: {
+          ':pk': keys.eventIndex('', sourceKey, '', '', '').gsi1pk,
+          ':events': 'E#',
+        },
+        ProjectionExpression: 'sync_job_id',
         ScanIndexForward: false,
-        // This job and the one before it, plus one in case this job's own entry is not first.
-        Limit: 3,
+        // This job's own events (up to one per state) come first, then the previous job's.
+        Limit: 8,
       }),
     );
-    const previous = (out.Items ?? []).find((item) => item.sync_job_id !== jobId);
-    return previous && typeof previous.state === 'string'
-      ? { sync_job_id: String(previous.sync_job_id), state: previous.state as JobState }
+    const previous = (out.Items ?? []).find((item) => item.sync_job_id !== jobId)?.sync_job_id;
+    if (previous === undefined) return undefined;
+    const job = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.job(String(previous)),
+        ProjectionExpression: '#state',
+        ExpressionAttributeNames: { '#state': 'state' },
+      }),
+    );
+    const state = job.Item?.state;
+    return typeof state === 'string'
+      ? { sync_job_id: String(previous), state: state as JobState }
       : undefined;
   }
 

@@ -2,7 +2,7 @@ import { applyRegisters, cond, type Item, type Registers } from './conditions';
 import type { SyncEvent } from './events';
 import { firstTerminalKey, isTerminal, rankOf } from './job-state';
 import type { JobTimes } from './ports';
-import { keys, TTL_ATTRIBUTE } from './table-schema';
+import { keys, LEGACY_JOB_INDEX, TTL_ATTRIBUTE } from './table-schema';
 import { toMillis } from './timestamp';
 
 /** Epoch seconds at which an audit item written for this time expires (DynamoDB TTL). */
@@ -26,8 +26,7 @@ export function identity(event: SyncEvent): Record<string, unknown> {
 /**
  * The job's record rule (docs/DESIGN.md section 4): one register per state time (the earliest seen), the
  * current state (highest rank; among terminal states the first by `firstTerminalKey`, so the first
- * terminal state is final), and the time of its latest event, which orders jobs in the indexes and sets
- * the item's expiry. Every register is a max or a min over the events applied, so the record is the same
+ * terminal state is final), and the time of its latest event, which sets the item's expiry. Every register is a max or a min over the events applied, so the record is the same
  * whatever the arrival order and however often an event is repeated. An in-order event moves every
  * register, which the adapter turns into a single UpdateItem.
  */
@@ -42,11 +41,10 @@ export function jobRegisters(event: SyncEvent, retentionDays: number): Registers
       {
         name: 'updated',
         when: cond.any(cond.absent('updated_at'), cond.le('updated_at', ts)),
-        set: {
-          updated_at: ts,
-          ...keys.jobIndex(event.collection_readable_id, event.source_key, ts, event.sync_job_id),
-          [TTL_ATTRIBUTE]: expiresAt(ts, retentionDays),
-        },
+        set: { updated_at: ts, [TTL_ATTRIBUTE]: expiresAt(ts, retentionDays) },
+        // In no index: each event would otherwise move the summary in both (4 write units of a plain
+        // event's 10). Removing attributes that are absent costs nothing.
+        remove: [...LEGACY_JOB_INDEX],
       },
       { name: at, when: cond.any(cond.absent(at), cond.gt(at, ts)), set: { [at]: ts } },
       isTerminal(state)

@@ -7,7 +7,7 @@
  * | item            | pk                    | sk                   | gsi1pk / gsi1sk                          | gsi2pk / gsi2sk               |
  * | --------------- | --------------------- | -------------------- | ---------------------------------------- | ----------------------------- |
  * | freshness       | COLL#<collection>     | SRC#<source key>     | FRESHNESS / <collection>#<source key>    |                               |
- * | job summary     | JOB#<sync_job_id>     | JOB                  | SRC#<source key> / J#<updated>#<job>     | COLL#<c> / J#<updated>#<job>  |
+ * | job summary     | JOB#<sync_job_id>     | JOB                  |                                          |                               |
  * | audit event     | JOB#<sync_job_id>     | EVENT#<event_type>   | SRC#<source key> / E#<ts>#<job>#<type>   | COLL#<c> / E#<ts>#<job>#<type>|
  * | ignored         | DELIVERY#<svix id>    | IGNORED              | IGNORED / <received>#<svix id>           |                               |
  * | quarantined     | DELIVERY#<svix id>    | QUARANTINE           | QUARANTINE / <received>#<svix id>        |                               |
@@ -20,6 +20,7 @@
  * 3. events of one source, newest first: Query gsi1 gsi1pk = SRC#s, gsi1sk between E#from and E#to, descending
  *    (and per collection: gsi2 gsi2pk = COLL#c, begins_with E#)
  * 4. one job's states and timestamps:   Query pk = JOB#j (summary + one item per state)
+ *    (jobs of one source or collection, newest first: the events of 3, then each job's summary by key)
  * 5. one pipeline's gate and runs:      Query pk = PIPELINE#p
  * 6. quarantined deliveries:            Query gsi1 gsi1pk = QUARANTINE
  *
@@ -29,10 +30,23 @@
  * fixed width, so lexical order is time order. The FRESHNESS partition of gsi1 is one partition key for
  * every source: fine at sync-event rates (a few writes a minute), and it turns the watchdog's and the
  * dashboard's "every source" read into a single Query.
+ *
+ * Write units. Both indexes project ALL, so an item in an index costs one more write unit per index on
+ * every write that changes it, and two when its index key moves (delete and put). A plain event writes
+ * three items of under 1 KB: the audit event (1 + 2 index copies, written once), the job summary (1: it is
+ * in no index), the freshness item (1 + its FRESHNESS copy): 6 write units. The job summary used to be in
+ * both indexes under the time of its latest event, so every event moved it twice (1 + 4); jobs are now
+ * listed from their events instead (pattern 4). Items written before that keep their old job entries
+ * until the job's next event removes them (`LEGACY_JOB_INDEX`) or TTL expires them; nothing reads them.
  */
 export const KEY = { pk: 'pk', sk: 'sk' } as const;
 export const GSI1 = { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk' } as const;
 export const GSI2 = { name: 'gsi2', pk: 'gsi2pk', sk: 'gsi2sk' } as const;
+/**
+ * The index attributes job summaries carried before they left the indexes: an event's update of such a
+ * job removes them (a one-time index delete), so an in-flight job stops costing index writes.
+ */
+export const LEGACY_JOB_INDEX = [GSI1.pk, GSI1.sk, GSI2.pk, GSI2.sk] as const;
 /** Epoch seconds after which DynamoDB's TTL deletes an audit item (events, ignored deliveries). */
 export const TTL_ATTRIBUTE = 'expires_at';
 
@@ -48,12 +62,6 @@ export const keys = {
     gsi1sk: `${collection}#${source}`,
   }),
   job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
-  jobIndex: (collection: string, source: string, updated: string, jobId: string) => ({
-    gsi1pk: `SRC#${source}`,
-    gsi1sk: `J#${updated}#${jobId}`,
-    gsi2pk: `COLL#${collection}`,
-    gsi2sk: `J#${updated}#${jobId}`,
-  }),
   event: (jobId: string, eventType: string) => ({ pk: `JOB#${jobId}`, sk: `EVENT#${eventType}` }),
   eventIndex: (collection: string, source: string, ts: string, jobId: string, eventType: string) => ({
     gsi1pk: `SRC#${source}`,
@@ -104,7 +112,7 @@ export function lifecycleKeys(
       ...keys.event(p.jobId, p.eventType),
       ...keys.eventIndex(p.collection, p.source, p.timestamp, p.jobId, p.eventType),
     },
-    job: { ...keys.job(p.jobId), ...keys.jobIndex(p.collection, p.source, p.timestamp, p.jobId) },
+    job: keys.job(p.jobId),
     freshness: {
       ...keys.freshness(p.collection, p.source),
       ...keys.freshnessGsi1(p.collection, p.source),
