@@ -169,12 +169,19 @@ export async function recordEvent(
     deps.recorder.advanceFreshness(event),
     deps.notifier.publishEvent(event),
   ]);
-  settle({
-    'audit event': audit,
-    'job record': job,
-    'freshness record': freshness,
-    'events topic': published,
-  });
+  const records = { 'audit event': audit, 'job record': job, 'freshness record': freshness };
+  try {
+    settle({ ...records, 'events topic': published });
+  } catch (error) {
+    // All or nothing for the record: when a write was refused for good, the audit event this delivery
+    // added is taken back, so no audit event stands without its job and freshness effects. (Register moves
+    // of the job and freshness cannot be undone without transactions; validation at the boundary makes a
+    // permanent refusal of them impossible for an accepted event, and the quarantine keeps it for replay.)
+    const partial = Object.values(records).some((r) => r.status === 'rejected');
+    if (error instanceof PermanentDependencyError && partial && audit.status === 'fulfilled' && audit.value)
+      await deps.recorder.withdrawAuditEvent(event);
+    throw error;
+  }
   // What depends on the recorded state comes after it: the alert's body reads the updated freshness,
   // and the pipeline gate reads every source of the collection.
   const effects = await Promise.allSettled([

@@ -45,6 +45,11 @@ export interface EventRecorder {
   quarantine(delivery: QuarantinedDelivery): Promise<boolean>;
   /** Removes a quarantined delivery once a replay has recorded it. */
   resolveQuarantine(deliveryId: string): Promise<void>;
+  /**
+   * Takes back the audit record this very delivery just added (its `putAuditEvent` answered true) when
+   * another of its writes was refused for good: the audit must not show an event whose effects are missing.
+   */
+  withdrawAuditEvent(event: SyncEvent): Promise<void>;
 }
 
 export interface FreshnessReader {

@@ -62,6 +62,10 @@ export class TableEventRecorder implements EventRecorder {
     await this.table.delete({ pk, sk });
   }
 
+  async withdrawAuditEvent(event: SyncEvent): Promise<void> {
+    await this.table.delete(keys.event(event.sync_job_id, event.event_type));
+  }
+
   async advanceJob(event: SyncEvent): Promise<JobTimes | undefined> {
     const item = await this.table.applyRegisters(jobRegisters(event, this.retentionDays));
     return item && jobTimes(item);
