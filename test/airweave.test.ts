@@ -8,6 +8,7 @@ import {
   parseJobs,
   parseSourceConnections,
 } from '../lambda/core/airweave';
+import { parseConfig } from '../lambda/core/config';
 
 const context = {
   collection: { id: 'c0ffee00-1111-4222-8333-444455556666', readable_id: 'eng-ab123', name: 'Engineering' },
@@ -214,4 +215,28 @@ describe('failure answers of the API', () => {
     [422, 'rejected'],
     [400, 'rejected'],
   ])('%s is %s', (status, kind) => expect(apiFailureKind(status)).toBe(kind));
+});
+
+describe('the airweave config section', () => {
+  it('defaults to the public API, every 15 minutes, the latest 5 jobs', () => {
+    expect(parseConfig({}).airweave).toEqual({
+      apiUrl: 'https://api.airweave.ai',
+      reconcile: { every: '15m', jobs: 5 },
+    });
+    expect(parseConfig({ airweave: { reconcile: { jobs: 10 } } }).airweave.reconcile).toEqual({
+      every: '15m',
+      jobs: 10,
+    });
+  });
+
+  it('names the bad field', () => {
+    expect(() => parseConfig({ airweave: { reconcile: { every: 'soon' } } })).toThrow(
+      'airweave.reconcile.every: expected a duration such as 90s, 30m, 6h or 2d',
+    );
+    expect(() => parseConfig({ airweave: { reconcile: { jobs: 0 } } })).toThrow('airweave.reconcile.jobs');
+    expect(() => parseConfig({ airweave: { apiUrl: 'ftp://x' } })).toThrow(
+      'airweave.apiUrl: expected the API base URL',
+    );
+    expect(() => parseConfig({ airweave: { apiKey: 'secret' } })).toThrow('airweave');
+  });
 });

@@ -1,4 +1,4 @@
-import { runReconcile, reconcileSource } from '../lambda/core/reconcile';
+import { reconcileSource, runReconcile } from '../lambda/core/reconcile';
 import { METRIC } from '../lambda/core/metrics';
 import { runWatchdog } from '../lambda/core/watchdog';
 import { AirweaveStandIn, type StandInJob } from './helpers/airweave-stand-in';
@@ -305,48 +305,44 @@ describe('reconciling on suspicion', () => {
     expect((await freshnessOf(w2))[0]).toMatchObject({ status: 'fresh', last_success_origin: 'reconciled' });
   });
 
-  it("a job's start while the previous job has no terminal state asks for a reconciliation of the source", async () => {
+  it("a job's start while the previous job has no terminal state reconciles the source", async () => {
     const w = await fresh();
-    await deliver(
-      w,
-      currentPayload({
-        sync_job_id: 'job-1',
-        source_connection_id: GITHUB,
-        event_type: 'sync.running',
-        timestamp: '2026-04-23T13:41:00.000000Z',
-      }),
-    );
-    expect(w.reconcileSoon).toEqual([]);
-    await deliver(
-      w,
-      currentPayload({
-        sync_job_id: 'job-2',
-        source_connection_id: GITHUB,
-        event_type: 'sync.pending',
-        timestamp: '2026-04-23T13:51:00.000000Z',
-      }),
-    );
-    expect(w.reconcileSoon.map((e) => e.sync_job_id)).toEqual(['job-2']);
-    // A previous job that ended is no suspicion.
-    await deliver(
-      w,
-      currentPayload({
-        sync_job_id: 'job-3',
-        source_connection_id: SLACK,
-        event_type: 'sync.completed',
-        timestamp: '2026-04-23T13:41:00.000000Z',
-      }),
-    );
-    await deliver(
-      w,
-      currentPayload({
-        sync_job_id: 'job-4',
-        source_connection_id: SLACK,
-        event_type: 'sync.running',
-        timestamp: '2026-04-23T13:51:00.000000Z',
-      }),
-    );
-    expect(w.reconcileSoon).toHaveLength(1);
+    const deliverAndSettle = async (wiring: typeof w, payload: object) => {
+      await deliver(wiring, payload);
+      await wiring.settled();
+    };
+    api.jobs.push(job({ id: 'job-1' }));
+    const event = (job: string, source: string, type: string, minute: number) =>
+      deliverAndSettle(
+        w,
+        currentPayload({
+          sync_job_id: job,
+          source_connection_id: source,
+          event_type: type,
+          timestamp: `2026-04-23T13:${minute}:00.000000Z`,
+        }),
+      );
+    await event('job-1', GITHUB, 'sync.running', 41);
+    expect(w.suspicions).toEqual([undefined]);
+    // job-1's completion was lost; job-2 starts.
+    await event('job-2', GITHUB, 'sync.pending', 51);
+    expect(w.suspicions.at(-1)).toMatchObject({
+      recovered: [
+        { sync_job_id: 'job-1', event_type: 'sync.pending' },
+        { sync_job_id: 'job-1', event_type: 'sync.completed' },
+      ],
+    });
+    expect(
+      (await engine.scan(w.table)).find((i) => i.entity === 'job' && i.sync_job_id === 'job-1'),
+    ).toMatchObject({
+      state: 'completed',
+    });
+    // A previous job that ended is no suspicion: the API is not asked.
+    await event('job-3', SLACK, 'sync.completed', 41);
+    const asked = api.requests.length;
+    await event('job-4', SLACK, 'sync.running', 51);
+    expect(w.suspicions.at(-1)).toBeUndefined();
+    expect(api.requests).toHaveLength(asked);
   });
 
   it('a failing suspicion check never fails the delivery', async () => {
@@ -362,6 +358,7 @@ describe('reconciling on suspicion', () => {
       }),
     );
     expect(answer).toEqual({ result: 'processed' });
+    expect(w.reconcileSoon).toHaveLength(1);
   });
 });
 

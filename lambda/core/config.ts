@@ -6,6 +6,12 @@ import { parseDuration } from './duration';
  * here with an error that names the bad field. Durations are kept as written and converted with
  * `parseDuration`, which the schema has already proven succeeds.
  */
+/** The `airweave` section when the config leaves it (or parts of it) out. */
+export const AIRWEAVE_DEFAULTS = {
+  apiUrl: 'https://api.airweave.ai',
+  reconcile: { every: '15m', jobs: 5 },
+};
+
 const duration = z.string().refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 90s, 30m, 6h or 2d',
 });
@@ -77,6 +83,21 @@ export const appConfigSchema = z
     // Who receives the alerts that match no team (the `default` topic).
     defaultAlerts: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
     operations: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
+    // Reconciliation with Airweave's API (README "Reconciliation"): off until the API key is set.
+    airweave: z
+      .strictObject({
+        apiUrl: z
+          .url({ protocol: /^https?$/, error: 'expected the API base URL, such as https://api.airweave.ai' })
+          .default(AIRWEAVE_DEFAULTS.apiUrl),
+        reconcile: z
+          .strictObject({
+            every: duration.default(AIRWEAVE_DEFAULTS.reconcile.every),
+            // Airweave's jobs endpoint takes a limit of 1-1000.
+            jobs: z.number().int().min(1).max(1000).default(AIRWEAVE_DEFAULTS.reconcile.jobs),
+          })
+          .default(AIRWEAVE_DEFAULTS.reconcile),
+      })
+      .default(AIRWEAVE_DEFAULTS),
   })
   .superRefine((config, ctx) => {
     const teams = new Set<string>();
@@ -142,6 +163,7 @@ export interface RuntimeSettings {
   /** Team routing without the subscribers: the functions need to know who matches, not who is told. */
   readonly alerts: readonly Pick<AlertRoute, 'team' | 'match'>[];
   readonly watchdog: AppConfig['watchdog'];
+  readonly airweave: AppConfig['airweave'];
   /** Pipelines without their steps: the gate needs what they require, not what they run. */
   readonly pipelines: readonly Pick<
     PipelineConfig,
@@ -155,6 +177,7 @@ export function runtimeSettings(config: AppConfig): RuntimeSettings {
     freshness: config.freshness,
     alerts: config.alerts.map(({ team, match }) => ({ team, match })),
     watchdog: config.watchdog,
+    airweave: config.airweave,
     pipelines: config.pipelines.map(({ name, collection, requires, window, cooldown, team }) => ({
       name,
       collection,

@@ -7,12 +7,7 @@ import { advancePipelines, type PipelineDeps, type PipelineOutcome } from './pip
 import type { Delivery, EventRecorder, JobTimes, Log, Notifier, SigningKeys } from './ports';
 import type { SourceRegistry } from './reconcile';
 import { type Headers, header, signedAt, TIMESTAMP_TOLERANCE_SECONDS, verifyDelivery } from './signature';
-import {
-  applySourceLifecycle,
-  isSourceLifecycleType,
-  parseSourceLifecycle,
-  previousJobUnfinished,
-} from './source-lifecycle';
+import { applySourceLifecycle, isSourceLifecycleType, parseSourceLifecycle } from './source-lifecycle';
 import { fromDate, toMillis } from './timestamp';
 
 /** Svix sends at most 256 KiB; anything larger is refused before the signature is even computed. */
@@ -30,9 +25,9 @@ export interface ProcessDeps extends FailureAlertDeps, PipelineDeps {
    */
   readonly registry?: SourceRegistry;
   /**
-   * Asks for a reconciliation of one source, without waiting for it (the reconcile function invoked
-   * asynchronously; a background promise locally), when a new job starts while the source's previous job
-   * has no terminal state.
+   * Hands a `pending`/`running` event to the reconciler without waiting for its work (the reconcile
+   * function invoked asynchronously; a background promise locally), which reconciles the source when its
+   * previous job has no terminal state (`reconcileOnSuspicion`).
    * @default - no such check: reconciliation is not configured
    */
   readonly reconcileSoon?: (event: SyncEvent) => Promise<void>;
@@ -204,20 +199,19 @@ export async function recordEvent(
 }
 
 /**
- * A `pending` or `running` while the source's previous job has no terminal state: that end was probably
- * lost, so the source is reconciled soon. Off the delivery's critical path: bounded by
- * `SUSPICION_BUDGET_MS`, and a failure here is logged, never the delivery's failure.
+ * A `pending` or `running` is when a lost end of the source's previous job shows: the reconciler is asked
+ * to look (it checks the previous job first, and asks the API only when that job has no terminal state).
+ * Off the delivery's critical path: `reconcileSoon` only hands the event over (an asynchronous invocation),
+ * bounded by `SUSPICION_BUDGET_MS`, and a failure here is logged, never the delivery's failure.
  */
 async function suspectPreviousJob(deps: ProcessDeps, event: SyncEvent): Promise<void> {
-  const { registry, reconcileSoon } = deps;
-  if (!registry || !reconcileSoon || (event.state !== 'pending' && event.state !== 'running')) return;
+  const { reconcileSoon } = deps;
+  if (!reconcileSoon || (event.state !== 'pending' && event.state !== 'running')) return;
   let timer: NodeJS.Timeout | undefined;
-  const check = previousJobUnfinished(registry, event).then((unfinished) =>
-    unfinished ? reconcileSoon(event) : undefined,
-  );
+  const ask = reconcileSoon(event);
   try {
     await Promise.race([
-      check,
+      ask,
       new Promise<void>((resolve) => (timer = setTimeout(resolve, SUSPICION_BUDGET_MS))),
     ]);
   } catch (error) {
@@ -227,8 +221,8 @@ async function suspectPreviousJob(deps: ProcessDeps, event: SyncEvent): Promise<
     });
   } finally {
     clearTimeout(timer);
-    // A check still running past the budget finishes in the background; its failure is only logged.
-    check.catch(() => undefined);
+    // Still running past the budget: it finishes in the background, and its failure is only logged there.
+    ask.catch(() => undefined);
   }
 }
 

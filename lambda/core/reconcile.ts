@@ -8,6 +8,7 @@ import {
 } from './airweave';
 import type { SyncEvent } from './events';
 import type { FreshnessRecord } from './freshness';
+import { previousJobUnfinished } from './source-lifecycle';
 import { recordEvent, type ProcessDeps } from './ingest';
 import { type JobState, type LifecycleEventType, rankOf } from './job-state';
 import { METRIC, type MetricsSink } from './metrics';
@@ -168,6 +169,20 @@ export async function reconcileSource(
     },
     { strict: true },
   );
+}
+
+/**
+ * The webhook's suspicion, checked by the reconciler: a new job's `pending` or `running` while the source's
+ * previous job has no terminal state (its end was probably lost) reconciles the source. Undefined when
+ * there was nothing to suspect.
+ */
+export async function reconcileOnSuspicion(
+  deps: ReconcileDeps,
+  event: Pick<SyncEvent, 'collection_readable_id' | 'source_key' | 'sync_job_id' | 'state'>,
+): Promise<SourceReport | undefined> {
+  if (!deps.api || !(await previousJobUnfinished(deps.registry, event))) return undefined;
+  const record = await deps.ledger.sourceRecord(event.collection_readable_id, event.source_key);
+  return record && reconcileSource(deps, record);
 }
 
 class Run {

@@ -117,7 +117,10 @@ export async function applySourceLifecycle(
  * Whether a `pending` or `running` of a new job arrived while the source's previous job has no terminal
  * state: its end was probably lost, and the source deserves a look at the API.
  */
-export async function previousJobUnfinished(registry: SourceRegistry, event: SyncEvent): Promise<boolean> {
+export async function previousJobUnfinished(
+  registry: SourceRegistry,
+  event: Pick<SyncEvent, 'source_key' | 'sync_job_id' | 'state'>,
+): Promise<boolean> {
   if (event.state !== 'pending' && event.state !== 'running') return false;
   const previous = await registry.previousJob(event.source_key, event.sync_job_id);
   return previous !== undefined && rankOf(previous.state) < rankOf('completed');

@@ -9,7 +9,7 @@ import type { SyncEvent } from '../../lambda/core/events';
 import { type MetricName, type MetricsSink } from '../../lambda/core/metrics';
 import type { PipelineSpec } from '../../lambda/core/pipeline-gate';
 import { makeQueryHandler } from '../../lambda/query/app';
-import type { ReconcileDeps } from '../../lambda/core/reconcile';
+import { reconcileOnSuspicion, type ReconcileDeps, type SourceReport } from '../../lambda/core/reconcile';
 import type { WatchdogDeps } from '../../lambda/core/watchdog';
 import { makeWebhookHandler } from '../../lambda/webhook/app';
 import { NOW, SECRET } from './deliveries';
@@ -53,6 +53,8 @@ export function reconcileWiring(
   const metrics = new RecordingMetrics();
   const operations: { subject: string; body: Record<string, unknown> }[] = [];
   const reconcileSoon: SyncEvent[] = [];
+  const suspicions: (SourceReport | undefined)[] = [];
+  const checks: Promise<void>[] = [];
   const now = options.now ?? (() => NOW);
   const common = compose(
     {
@@ -91,12 +93,20 @@ export function reconcileWiring(
     metrics,
     operations,
     reconcileSoon,
+    suspicions,
+    /** Resolves when every suspicion check handed over so far has finished (they may outlive the delivery). */
+    settled: () => Promise.all(checks),
     reconcile,
     watchdog,
     webhook: makeWebhookHandler({
       ...common,
       keys: new StaticSigningKeys([SECRET]),
-      reconcileSoon: async (event) => void reconcileSoon.push(event),
+      reconcileSoon: (event) => {
+        reconcileSoon.push(event);
+        const check = reconcileOnSuspicion(reconcile, event).then((report) => void suspicions.push(report));
+        checks.push(check.catch(() => undefined));
+        return check;
+      },
     }),
     query: makeQueryHandler(common),
   };
