@@ -1,6 +1,7 @@
 import {
   Annotations,
   ArnFormat,
+  type CfnElement,
   CfnOutput,
   Duration,
   Stack,
@@ -18,6 +19,7 @@ import {
   runtimeSettings,
 } from '../lambda/core/config';
 import { parseDuration } from '../lambda/core/duration';
+import { ENV } from '../lambda/core/table-schema';
 import { AlertTopics, pascalCase } from './alert-topics';
 import { ChainedPipeline } from './chained-pipeline';
 import { EventsTopic } from './events-topic';
@@ -25,6 +27,7 @@ import { Observability } from './observability';
 import { OperationsTopic } from './operations-topic';
 import { type CdkPipelineProps, cdkPipelineSettings } from './pipeline-props';
 import { configSteps } from './pipeline-steps';
+import { Reconciler } from './reconciler';
 import { SyncTable } from './sync-table';
 import { Watchdog } from './watchdog';
 import { WebhookIngress } from './webhook-ingress';
@@ -56,6 +59,8 @@ export const STACK_OUTPUTS = {
   pipelineStateMachineArns: 'PipelineStateMachineArns',
   /** The topic the CloudWatch alarms notify; subscribe paging or chat endpoints here. */
   operationsTopicArn: 'OperationsTopicArn',
+  /** Put Airweave's API key here to turn reconciliation on. */
+  airweaveApiKeySecretArn: 'AirweaveApiKeySecretArn',
 } as const;
 
 /** The output key of a team's alert topic ARN: `platform` -> `AlertTopicArnPlatform`, `default` -> `AlertTopicArnDefault`. */
@@ -80,6 +85,7 @@ export class SyncEventsStack extends Stack {
   public readonly watchdog: Watchdog;
   public readonly operationsTopic: OperationsTopic;
   public readonly observability: Observability;
+  public readonly reconciler: Reconciler;
   /** Every pipeline, the config's and the props', by name. */
   public readonly pipelines: Readonly<Record<string, ChainedPipeline>>;
 
@@ -128,6 +134,30 @@ export class SyncEventsStack extends Stack {
     this.operationsTopic = new OperationsTopic(this, 'OperationsTopic', {
       masterKey: this.alertTopics.key,
       emails: config.operations.emails,
+    });
+    this.reconciler = new Reconciler(this, 'Reconciler', {
+      table: this.syncTable.table,
+      settings,
+      eventsTopic: this.eventsTopic.topic,
+      alertTopics: this.alertTopics,
+      operationsTopic: this.operationsTopic.topic,
+      stateMachines: Object.fromEntries(
+        Object.entries(this.pipelines).map(([name, pipeline]) => [name, pipeline.stateMachine]),
+      ),
+      every: Duration.seconds(parseDuration(config.airweave.reconcile.every) as number),
+    });
+    // The webhook hands pending/running events to the reconciler (asynchronously) on suspicion.
+    this.ingress.webhookFunction.addEnvironment(
+      ENV.reconcileFunctionName,
+      this.reconciler.function.functionName,
+    );
+    this.reconciler.function.grantInvoke(this.ingress.webhookFunction);
+    const reconcileFn = this.reconciler.function.node.defaultChild as CfnElement;
+    Validations.of(this.ingress.webhookFunction.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(reconcileFn)}.Arn>:*]`,
+      reason:
+        'grantInvoke names the function and its versions and aliases (`<function ARN>:*`); it is one function, ' +
+        'the reconciler, invoked asynchronously on suspicion.',
     });
     this.observability = new Observability(this, 'Observability', {
       api: this.ingress.api,
@@ -181,6 +211,10 @@ export class SyncEventsStack extends Stack {
         ),
       ),
       description: 'JSON object: pipeline name to its state machine ARN',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.airweaveApiKeySecretArn, {
+      value: this.reconciler.secret.secretArn,
+      description: "Put your Airweave API key here to reconcile with Airweave's API (off until then)",
     });
     new CfnOutput(this, STACK_OUTPUTS.operationsTopicArn, {
       value: this.operationsTopic.topic.topicArn,

@@ -27,7 +27,7 @@ export function readSettings(): RuntimeSettings {
     freshness: Array.isArray,
     alerts: Array.isArray,
     watchdog: (v) => typeof v === 'object' && v !== null,
-    airweave: (v) => typeof v === 'object' && v !== null,
+    airweave: (v) => v === undefined || (typeof v === 'object' && v !== null),
     pipelines: Array.isArray,
   };
   for (const [key, valid] of Object.entries(shape))

@@ -16,6 +16,12 @@ import { normalizeTimestamp } from './timestamp';
  * - `GET /source-connections/{id}/jobs?limit=N`, newest first
  */
 export const API_KEY_HEADER = 'x-api-key';
+/**
+ * The value the stack's API key secret is created with: while the secret holds it, reconciliation is "not
+ * configured" and does nothing (README: "Set the Airweave API key").
+ */
+export const API_KEY_PLACEHOLDER = 'not-configured: put your Airweave API key here';
+
 /** The page size of the listing endpoints (Airweave allows 1-1000; its default is 100). */
 export const PAGE_SIZE = 100;
 

@@ -163,7 +163,8 @@ export interface RuntimeSettings {
   /** Team routing without the subscribers: the functions need to know who matches, not who is told. */
   readonly alerts: readonly Pick<AlertRoute, 'team' | 'match'>[];
   readonly watchdog: AppConfig['watchdog'];
-  readonly airweave: AppConfig['airweave'];
+  /** Absent in settings built by hand (tests, benchmarks): `AIRWEAVE_DEFAULTS` apply. */
+  readonly airweave?: AppConfig['airweave'];
   /** Pipelines without their steps: the gate needs what they require, not what they run. */
   readonly pipelines: readonly Pick<
     PipelineConfig,

@@ -134,4 +134,10 @@ export const ENV = {
   alertTopicArns: 'ALERT_TOPIC_ARNS',
   /** JSON object: pipeline name to its state machine's ARN. */
   pipelineStateMachineArns: 'PIPELINE_STATE_MACHINE_ARNS',
+  /** The secret holding Airweave's API key (a placeholder until set: reconciliation off). */
+  airweaveKeySecretArn: 'AIRWEAVE_API_KEY_SECRET_ARN',
+  /** The operations topic, for the reconciler's "not authorized" notice. */
+  operationsTopicArn: 'OPERATIONS_TOPIC_ARN',
+  /** The reconcile function, invoked asynchronously by the webhook on suspicion. */
+  reconcileFunctionName: 'RECONCILE_FUNCTION_NAME',
 } as const;

@@ -1,7 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoSourceRegistry } from '../adapters/dynamo-source-registry';
+import { invokeReconcile } from '../adapters/reconcile-invoker';
 import { dynamoStores } from '../adapters/store';
 import { lambdaTelemetry } from '../adapters/telemetry';
 import { readSettings, requireEnv, requireJsonMap } from '../adapters/settings';
@@ -15,11 +18,15 @@ import { makeWebhookHandler } from './app';
 
 // Cold start: settings are checked and clients created once per container, not per request.
 const settings = readSettings();
+const dynamodb = new DynamoDBClient({});
+const tableName = requireEnv(ENV.tableName);
+// Set by the stack when the reconciler is deployed (lib/reconciler.ts); absent, no suspicion is handed over.
+const reconcileFunction = process.env[ENV.reconcileFunctionName];
 export const handler = makeWebhookHandler(
   compose(
     {
-      stores: dynamoStores(new DynamoDBClient({}), {
-        tableName: requireEnv(ENV.tableName),
+      stores: dynamoStores(dynamodb, {
+        tableName,
         retentionDays: settings.retentionDays,
       }),
       settings,
@@ -33,6 +40,8 @@ export const handler = makeWebhookHandler(
       ),
       starter: new SfnStarter(new SFNClient({}), requireJsonMap(ENV.pipelineStateMachineArns)),
       keys: new SecretsManagerSigningKeys(new SecretsManagerClient({}), requireEnv(ENV.secretArn)),
+      registry: new DynamoSourceRegistry(dynamodb, tableName),
+      ...(reconcileFunction && { reconcileSoon: invokeReconcile(new LambdaClient({}), reconcileFunction) }),
     },
   ),
 );
