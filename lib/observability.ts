@@ -78,6 +78,12 @@ export interface ObservabilityProps {
   readonly stateMachines?: Readonly<Record<string, sfn.IStateMachine>>;
   /** Every alarm notifies this topic when it fires. */
   readonly topic: sns.ITopic;
+  /**
+   * Alarms other constructs own (the reconciler's consecutive failed runs), shown in the dashboard's alarm
+   * widget with these.
+   * @default - none
+   */
+  readonly extraAlarms?: Readonly<Record<string, cloudwatch.Alarm>>;
   /** @default - the defaults of each threshold */
   readonly thresholds?: ObservabilityThresholds;
   /**
@@ -204,6 +210,7 @@ export class Observability extends Construct {
       'The freshness watchdog failed: until it runs again, stale sources and stuck jobs go unreported. ' +
         'Check the function logs.',
     );
+    Object.assign(alarms, props.extraAlarms);
     this.alarms = alarms;
 
     const stack = Stack.of(this);

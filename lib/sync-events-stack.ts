@@ -170,6 +170,7 @@ export class SyncEventsStack extends Stack {
         Object.entries(this.pipelines).map(([name, pipeline]) => [name, pipeline.stateMachine]),
       ),
       topic: this.operationsTopic.topic,
+      extraAlarms: { ReconcileFailedRunsAlarm: this.reconciler.alarm },
     });
 
     this.warnOfUnheardTopics(config);

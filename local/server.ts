@@ -4,6 +4,8 @@
  *
  *   SYNC_EVENTS_CONFIG        app config path (default: config/default.json)
  *   AIRWEAVE_WEBHOOK_SECRET   signing secret(s), comma-separated (default: generated, kept in the data folder)
+ *   AIRWEAVE_API_KEY          Airweave API key: turns reconciliation on (default: off)
+ *   AIRWEAVE_API_URL          Airweave's API (default: the config's airweave.apiUrl)
  *   SYNC_EVENTS_DATA          data folder (default: .sync-events/)
  *
  * Relative paths are relative to the project's folder, wherever the command was started.
@@ -97,6 +99,10 @@ async function main(): Promise<void> {
       dataDir,
       port: port('PORT', LOCAL.port),
       dynamodbPort: port('DYNAMODB_PORT', LOCAL.dynamodbPort),
+      airweave: {
+        apiUrl: process.env.AIRWEAVE_API_URL || config.airweave.apiUrl,
+        apiKey: process.env.AIRWEAVE_API_KEY || undefined,
+      },
       onEngineLost: (error) => {
         console.error(
           `sync-events: the local stack stopped: the embedded DynamoDB engine is gone (${error.message}); ` +
@@ -123,6 +129,7 @@ async function main(): Promise<void> {
       `  dynamodb   ${stack.dynamodbEndpoint}  table ${stack.tableName}  data ${dataDir}`,
       `  config     ${configPath}`,
       `  secret     ${secrets[0]}  (${origin})`,
+      `  reconcile  ${process.env.AIRWEAVE_API_KEY ? `${process.env.AIRWEAVE_API_URL || config.airweave.apiUrl} every ${config.airweave.reconcile.every}` : "off (set AIRWEAVE_API_KEY to reconcile with Airweave's API)"}`,
       '',
       'Send a signed test event, then look at freshness:',
       `  ${sendCommand}${stack.url.endsWith(`:${LOCAL.port}`) ? '' : ` --endpoint ${stack.url}/webhooks/airweave`}`,

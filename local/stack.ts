@@ -16,6 +16,8 @@ import { ensureTable, localDynamoClient, startEngineProcess } from './engine';
 import { httpListener } from './http';
 import { LocalNotifier } from './local-notifier';
 import { LocalPipelineStarter, localPipelines } from './pipeline-runner';
+import { type LocalAirweave, localReconciler } from './reconcile';
+import { DynamoSourceRegistry } from '../lambda/adapters/dynamo-source-registry';
 import { visible } from '../cli/terminal';
 
 export interface LocalStackOptions {
@@ -33,6 +35,11 @@ export interface LocalStackOptions {
    * @default - printed
    */
   readonly onEngineLost?: (error: Error) => void;
+  /**
+   * Airweave's API for reconciliation (`AIRWEAVE_API_URL`, `AIRWEAVE_API_KEY`).
+   * @default - off
+   */
+  readonly airweave?: LocalAirweave;
 }
 
 export interface LocalStack {
@@ -78,9 +85,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       settings,
       log: printLog(print),
     },
-    { notifier, starter, keys: new StaticSigningKeys(options.secrets) },
+    {
+      notifier,
+      starter,
+      keys: new StaticSigningKeys(options.secrets),
+      registry: new DynamoSourceRegistry(client, LOCAL.tableName),
+    },
   );
-  const webhook = makeWebhookHandler(deps);
+  const reconciler = localReconciler({
+    deps,
+    settings,
+    airweave: options.airweave ?? { apiUrl: settings.airweave?.apiUrl ?? '', apiKey: undefined },
+    print,
+  });
+  const webhook = makeWebhookHandler({ ...deps, ...reconciler.hooks.webhook });
   const query = makeQueryHandler(deps);
 
   const server: Server = createServer(
@@ -105,9 +123,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const everyMs = (parseDuration(settings.watchdog.every) as number) * 1000;
   const watchdog = setInterval(() => {
-    runWatchdog(deps).catch((error: unknown) => print(`watchdog: ${(error as Error).message}`));
+    runWatchdog({ ...deps, ...reconciler.hooks.watchdog }).catch((error: unknown) =>
+      print(`watchdog: ${(error as Error).message}`),
+    );
   }, everyMs);
   watchdog.unref();
+  reconciler.start();
 
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,
@@ -116,6 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     idle: () => starter.idle(),
     async stop() {
       clearInterval(watchdog);
+      await reconciler.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await starter.idle();

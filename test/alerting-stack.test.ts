@@ -193,7 +193,8 @@ describe('function environment', () => {
 
 describe('watchdog schedule', () => {
   test('an EventBridge rule runs the watchdog function every 5 minutes by default, with bounded retries', () => {
-    template.resourceCountIs('AWS::Events::Rule', 1);
+    // Two schedules: the watchdog's and the reconciler's (test/reconcile-stack.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', 2);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',

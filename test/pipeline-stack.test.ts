@@ -328,7 +328,9 @@ describe('timed-out and aborted executions', () => {
 
   test('no other rule watches the state machines', () => {
     const rules = Object.keys(template.findResources('AWS::Events::Rule'));
-    expect(rules.sort()).toEqual([...names.map(ruleId), logicalId(stack.watchdog.rule)].sort());
+    expect(rules.sort()).toEqual(
+      [...names.map(ruleId), logicalId(stack.watchdog.rule), logicalId(stack.reconciler.rule)].sort(),
+    );
   });
 
   interface TopicPolicyStatement extends PolicyStatement {

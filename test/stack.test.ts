@@ -80,8 +80,9 @@ describe('cdk-nag (AwsSolutions)', () => {
 describe('stateful resources', () => {
   test('logical ids of the table and the secret never change (a rename would replace them)', () => {
     expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual(['SyncTable731B149B']);
-    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toEqual([
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).sort()).toEqual([
       'IngressSigningSecret542981BD',
+      'ReconcilerApiKeyF3E0C4A4',
     ]);
   });
 
@@ -139,7 +140,12 @@ describe('functions', () => {
   test('all share the SyncFunction defaults: Node 24, arm64, tracing, source maps, own log group', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(functions).sort()).toEqual(
-      [ids.queryFn, ids.webhookFn, logicalId(stack.watchdog.function)].sort(),
+      [
+        ids.queryFn,
+        ids.webhookFn,
+        logicalId(stack.watchdog.function),
+        logicalId(stack.reconciler.function),
+      ].sort(),
     );
     for (const [roleId, timeout] of [
       [ids.webhookRole, 10],
@@ -337,6 +343,7 @@ describe('outputs the CLI reads', () => {
   test('WebhookUrl, ApiUrl, TableName, SecretArn unchanged; topic ARNs and the JSON maps added', () => {
     const apiId = logicalId(stack.ingress.api);
     expect(Object.values(STACK_OUTPUTS).sort()).toEqual([
+      'AirweaveApiKeySecretArn',
       'AlertTopicArns',
       'ApiUrl',
       'EventsTopicArn',
