@@ -160,9 +160,16 @@ Options:
   --collection ID     one collection
   --at T              as it stood at T, rebuilt from the audit trail, with the deciding events: an ISO time
                       with a zone (2026-04-23T13:50:00Z) or a duration back from now (90m, 2d)
-  --check             exit 3 when any source is stale or failed (0 when all are fresh or have no SLA)${WATCH_HELP}
+  --check             exit 3 when any source is stale or failed (0 when all are fresh or have no SLA)
+  --all               also the retired sources (deleted in Airweave), which are hidden otherwise${WATCH_HELP}
 ${WHERE_HELP}`,
-    options: { ...WHERE, collection: { type: 'string' }, at: { type: 'string' }, check: { type: 'boolean' } },
+    options: {
+      ...WHERE,
+      collection: { type: 'string' },
+      at: { type: 'string' },
+      check: { type: 'boolean' },
+      all: { type: 'boolean' },
+    },
     watch: true,
     needsTarget: true,
     run: async ({ values: v, target, out }) => {
@@ -176,7 +183,7 @@ ${WHERE_HELP}`,
       const { freshness } = await import('./commands/inspect');
       const { unhealthy } = await freshness(
         target,
-        { collection: str(v.collection), json: flag(v.json) },
+        { collection: str(v.collection), json: flag(v.json), all: flag(v.all) },
         out.print,
       );
       return flag(v.check) && unhealthy ? EXIT.stale : EXIT.ok;
@@ -218,6 +225,25 @@ ${WHERE_HELP}`,
     needsTarget: true,
     run: async ({ values, target, out }) =>
       (await import('./commands/board')).board(target, { port: str(values.port) }, out),
+  },
+  reconcile: {
+    summary: "ask Airweave's API for job states the webhooks missed, and record them",
+    usage: `sync-events reconcile (--local | --stack NAME) [--collection C] [--dry-run] [--json]
+
+  --collection C      one collection (readable id)
+  --dry-run           read Airweave and the table, say what would be recorded, change nothing
+
+The API key: $AIRWEAVE_API_KEY, else the stack's AirweaveApiKeySecretArn secret; the API: $AIRWEAVE_API_URL,
+else the config's airweave.apiUrl.
+${WHERE_HELP}`,
+    options: { ...WHERE, collection: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    needsTarget: true,
+    run: async ({ values, target, out }) =>
+      (await import('./commands/reconcile')).reconcile(
+        target,
+        { collection: str(values.collection), dryRun: flag(values['dry-run']), json: flag(values.json) },
+        out,
+      ),
   },
   replay: {
     summary: 're-process quarantined (signed but unparseable) deliveries',

@@ -82,7 +82,7 @@ describe('stateful resources', () => {
     expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual(['SyncTable731B149B']);
     expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).sort()).toEqual([
       'IngressSigningSecret542981BD',
-      'ReconcilerApiKeyF3E0C4A4',
+      'ReconcilerApiKey92389B90',
     ]);
   });
 

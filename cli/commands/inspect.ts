@@ -1,6 +1,7 @@
 import {
   collectionFreshness,
   collectionsFreshness,
+  listed,
   type CollectionFreshness,
 } from '../../lambda/core/freshness';
 import { parseDuration } from '../../lambda/core/duration';
@@ -49,7 +50,7 @@ export function timeBound(text: string | undefined, flag: string, now = new Date
 /** Prints freshness; `unhealthy` is true when any source is stale or failed (`--check` exits 3 then). */
 export async function freshness(
   target: Target,
-  options: { collection?: string; json?: boolean },
+  options: { collection?: string; json?: boolean; all?: boolean },
   print: Print,
 ): Promise<{ unhealthy: boolean }> {
   const now = new Date();
@@ -59,9 +60,9 @@ export async function freshness(
     const records = await target.store.collectionFreshness(options.collection);
     if (records.length === 0)
       throw new CliError(`no events recorded for collection ${options.collection} in ${target.name}`);
-    collections = [collectionFreshness(options.collection, records, rules, now)];
+    collections = [collectionFreshness(options.collection, listed(records, options.all), rules, now)];
   } else {
-    collections = collectionsFreshness(await target.store.allFreshness(), rules, now);
+    collections = collectionsFreshness(listed(await target.store.allFreshness(), options.all), rules, now);
   }
   const unhealthy = collections.some((c) =>
     c.sources.some((s) => s.status === 'stale' || s.status === 'failed'),

@@ -21,7 +21,7 @@ type Print = (line: string) => void;
 /** The report table says what happened to each delivery; the use case's own log lines would repeat it. */
 const silent: Log = { info: () => {}, warn: () => {}, error: () => {} };
 
-function starterFor(
+export function starterFor(
   target: Target,
   notifier: Notifier,
   print: Print,
@@ -37,7 +37,7 @@ function starterFor(
   return new SfnStarter(new SFNClient({}), JSON.parse(machines) as Record<string, string>);
 }
 
-function notifierFor(target: Target, out: Output): Notifier & { close?: () => Promise<void> } {
+export function notifierFor(target: Target, out: Output): Notifier & { close?: () => Promise<void> } {
   if (target.kind === 'local')
     return new LocalNotifier(path.join(target.dataDir, LOCAL.notificationsFile), () => {});
   const events = target.outputs.EventsTopicArn;
