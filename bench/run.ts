@@ -12,6 +12,7 @@ import { runtimeSettings } from '../lambda/core/config';
 import { ENV } from '../lambda/core/table-schema';
 import { SyncEventsStack } from '../lib/sync-events-stack';
 import { startEngineProcess } from '../local/engine';
+import { asOfFreshness } from './asof';
 import { boardRender } from './board';
 import { cliStartup } from './cli';
 import { latencySection } from './latency';
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
   say();
   for (const line of [...(await cliStartup()), '']) say(line);
   for (const line of [...(await boardRender()), '']) say(line);
+  for (const line of [...(await asOfFreshness()), '']) say(line);
   say('## Budgets');
   say();
   const initOk = bundles.webhookInitMs < 100;
