@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the figures of DESIGN.md section 7, measured side by side in one run, printed and
+ * `npm run bench`: the figures of docs/DESIGN.md section 7, measured side by side in one run, printed and
  * written to BENCHMARKS.md. Nothing here asserts: a shared, noisy machine reports medians and ratios.
  */
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';

@@ -37,7 +37,7 @@ export interface AlertTopicsProps {
 
 /**
  * One SNS alert topic per team of the app config plus the `default` topic for failures that match no team
- * (DESIGN.md section 6). Teams subscribe email here (from the config) and chat or paging endpoints outside
+ * (docs/DESIGN.md section 6). Teams subscribe email here (from the config) and chat or paging endpoints outside
  * the stack.
  *
  * Alert bodies name collections, sources and error messages, so the topics are encrypted with one

@@ -8,7 +8,7 @@ import {
 } from '../lambda/core/config';
 
 /**
- * A chained pipeline declared in code instead of the app config (DESIGN.md section 5): the same gate
+ * A chained pipeline declared in code instead of the app config (docs/DESIGN.md section 5): the same gate
  * settings, validated by the same rules, but its steps are any chain of states.
  */
 export interface CdkPipelineProps {

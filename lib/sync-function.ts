@@ -67,7 +67,7 @@ export const BUNDLING = {
   // The AWS SDK v3 is the Lambda Node.js runtime's copy, left out of the bundle. Decided by measurement
   // (BENCHMARKS.md, "AWS SDK: bundled or the runtime's copy"): bundling it (pinned) gave no shorter cold
   // start, init plus first call, in two runs side by side (1.00x and 1.04x at p50), for a webhook bundle of
-  // 744 KB instead of 86 KB (its budget is 250 KB, DESIGN.md section 7). Everything else (zod, Powertools,
+  // 744 KB instead of 86 KB (its budget is 250 KB, docs/DESIGN.md section 7). Everything else (zod, Powertools,
   // the domain core) is bundled, tree-shaken and minified.
   externalModules: ['@aws-sdk/*'],
 } as const;

@@ -14,7 +14,7 @@ export interface SyncTableProps {
 /**
  * The single table holding freshness, job states, audit events, quarantined deliveries and pipeline runs.
  *
- * The key schema, every item type and the access pattern each one serves (DESIGN.md section 4) are written down
+ * The key schema, every item type and the access pattern each one serves (docs/DESIGN.md section 4) are written down
  * once, in `lambda/core/table-schema.ts`; this construct imports its attribute names from there so the
  * deployed table and the code that reads and writes it cannot drift apart.
  *

@@ -34,7 +34,7 @@ export interface WatchdogProps {
 }
 
 /**
- * Catches the rot no webhook reports (DESIGN.md section 1): on a schedule, a function alerts when a source
+ * Catches the rot no webhook reports (docs/DESIGN.md section 1): on a schedule, a function alerts when a source
  * has not completed within its freshness SLA or a job has been running longer than `stuckAfter`, once per
  * episode (a conditional UpdateItem on the source's freshness item claims the episode, so overlapping or
  * retried runs alert once).

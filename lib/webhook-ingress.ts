@@ -17,7 +17,7 @@ import type { AlertTopics } from './alert-topics';
 import { SyncFunction } from './sync-function';
 import { indexWildcardFinding } from './sync-table';
 
-/** The webhook path Airweave's Svix endpoint is pointed at; DESIGN.md section 6 keeps it stable. */
+/** The webhook path Airweave's Svix endpoint is pointed at; docs/DESIGN.md section 6 keeps it stable. */
 export const WEBHOOK_PATH = '/webhooks/airweave';
 
 export interface WebhookIngressProps {

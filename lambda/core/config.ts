@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration';
 
 /**
- * The app config (DESIGN.md section 6): one JSON document, read by `bin/` (and by local mode), validated
+ * The app config (docs/DESIGN.md section 6): one JSON document, read by `bin/` (and by local mode), validated
  * here with an error that names the bad field. Durations are kept as written and converted with
  * `parseDuration`, which the schema has already proven succeeds.
  */

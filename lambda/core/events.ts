@@ -4,7 +4,7 @@ import { normalizeTimestamp, type TimestampOptions } from './timestamp';
 import { sourceKey } from './table-schema';
 
 /**
- * One internal shape for both payload generations Airweave sends (DESIGN.md section 3). Field names stay
+ * One internal shape for both payload generations Airweave sends (docs/DESIGN.md section 3). Field names stay
  * the payload's snake_case: they are stored as is, and the HTTP and CLI JSON output keep them.
  */
 export interface SyncEvent {

@@ -40,7 +40,7 @@ export interface FreshnessRecord {
 
 export type FreshnessStatus = 'fresh' | 'syncing' | 'failed' | 'stale' | 'unknown';
 
-/** One source in the `GET /freshness` contract (DESIGN.md section 6). */
+/** One source in the `GET /freshness` contract (docs/DESIGN.md section 6). */
 export interface SourceFreshness {
   readonly source_connection_id: string | null;
   readonly source_type: string;
@@ -105,7 +105,7 @@ export function pastSla(record: FreshnessRecord, maxAgeSeconds: number | null, n
   return since === null || nowMs - toMillis(since) > maxAgeSeconds * 1000;
 }
 
-/** DESIGN.md section 6's status rule, first match wins. */
+/** docs/DESIGN.md section 6's status rule, first match wins. */
 export function statusOf(
   record: FreshnessRecord,
   maxAgeSeconds: number | null,

@@ -77,7 +77,7 @@ export function pipelinesFor(specs: readonly PipelineSpec[], event: SyncEvent): 
 }
 
 /**
- * DESIGN.md section 5, as a pure function of the collection's freshness and the gate: ready when every
+ * docs/DESIGN.md section 5, as a pure function of the collection's freshness and the gate: ready when every
  * required source completed within `window` of the triggering completion, at least one completion is
  * newer than what the previous run consumed, no required source's latest terminal state is a failure,
  * and the cooldown since the last start has passed.

@@ -3,7 +3,7 @@ import { requirementMatches, type PipelineSpec } from './pipeline-gate';
 
 export type GateStatus = 'waiting' | 'running' | 'blocked';
 
-/** One pipeline in the `GET /pipelines` contract (DESIGN.md section 6). */
+/** One pipeline in the `GET /pipelines` contract (docs/DESIGN.md section 6). */
 export interface PipelineView {
   readonly name: string;
   readonly collection: string;

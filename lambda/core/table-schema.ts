@@ -2,7 +2,7 @@
  * The single table's key schema: the one definition imported by the stack (`lib/sync-table.ts`), the
  * DynamoDB store, local mode, the CLI and the tests.
  *
- * Items (pk / sk), and which access pattern of DESIGN.md section 4 each one serves:
+ * Items (pk / sk), and which access pattern of docs/DESIGN.md section 4 each one serves:
  *
  * | item            | pk                    | sk                   | gsi1pk / gsi1sk                          | gsi2pk / gsi2sk               |
  * | --------------- | --------------------- | -------------------- | ---------------------------------------- | ----------------------------- |
