@@ -13,6 +13,7 @@ import { ENV } from '../lambda/core/table-schema';
 import { SyncEventsStack } from '../lib/sync-events-stack';
 import { startEngineProcess } from '../local/engine';
 import { asOfFreshness } from './asof';
+import { badInputSection } from './bad-input';
 import { boardRender } from './board';
 import { cliStartup } from './cli';
 import { latencySection } from './latency';
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
   for (const line of [...(await cliStartup()), '']) say(line);
   for (const line of [...(await boardRender()), '']) say(line);
   for (const line of [...(await asOfFreshness()), '']) say(line);
+  for (const line of await badInputSection()) say(line);
   say('## Budgets');
   say();
   const initOk = bundles.webhookInitMs < 100;
