@@ -160,8 +160,8 @@ export async function badInputSection(): Promise<string[]> {
       const writes = items.length - quarantined.length;
       const badAlerts = notifier.alerts.filter(({ alert }) => {
         const built = alertMessage(alert);
-        // eslint-disable-next-line no-control-regex
         return (
+          // eslint-disable-next-line no-control-regex
           /[\u0000-\u001f\u007f-\u009f]/.test(built.subject ?? '') ||
           (built.subject ?? '').length > 99 ||
           Buffer.byteLength(built.message) > SNS_LIMITS.messageMaxBytes
