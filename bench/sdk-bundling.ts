@@ -242,6 +242,7 @@ export async function sdkBundlingSection(engineEndpoint: string, samples = 15): 
         'first call p50',
         'cold start p50',
         'cold start p90',
+        'cold start min',
         'CPU p50',
         'answers',
       ],
