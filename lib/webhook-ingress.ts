@@ -12,7 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { RuntimeSettings } from '../lambda/core/config';
-import { ENV } from '../lambda/core/table-schema';
+import { ENV, keys } from '../lambda/core/table-schema';
 import type { AlertTopics } from './alert-topics';
 import { SyncFunction } from './sync-function';
 import { indexWildcardFinding } from './sync-table';
@@ -110,19 +110,26 @@ export class WebhookIngress extends Construct {
       },
     });
     // The webhook does conditional PutItem/UpdateItem, and one consistent GetItem of a source's freshness
-    // for an alert body (and of a pipeline's gate); without DeleteItem and BatchWriteItem the public-facing
-    // function cannot erase the audit record it appends to, and without Scan it cannot list the table.
+    // for an alert body (and of a pipeline's gate); without BatchWriteItem and Scan the public-facing
+    // function can neither bulk-erase nor list the table.
     props.table.grant(this.webhookFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
-    if (pipelines.length > 0) {
-      // The gate reads a collection's freshness items with a Query of one partition of the base table.
-      // Only with pipelines, and only on the table's ARN: a table grant would add its indexes, whose
-      // FRESHNESS partition lists every source.
-      iam.Grant.addToPrincipal({
-        grantee: this.webhookFunction,
-        actions: ['dynamodb:Query'],
-        resourceArns: [props.table.tableArn],
-      });
-    }
+    // DeleteItem only on job partitions (`JOB#...`): a delivery refused for good after its audit event
+    // landed takes that event back before it is quarantined (docs/DESIGN.md, all or nothing). Freshness,
+    // quarantine and pipeline items stay out of its reach.
+    iam.Grant.addToPrincipal({
+      grantee: this.webhookFunction,
+      actions: ['dynamodb:DeleteItem'],
+      resourceArns: [props.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keys.job('').pk}*`] } },
+    });
+    // Query of one partition of the base table: the gate reads a collection's freshness items, and
+    // `collection.deleted` retires each source of the collection. Only on the table's ARN: a table grant
+    // would add its indexes, whose FRESHNESS partition lists every source.
+    iam.Grant.addToPrincipal({
+      grantee: this.webhookFunction,
+      actions: ['dynamodb:Query'],
+      resourceArns: [props.table.tableArn],
+    });
     for (const [, machine] of pipelines) machine.grantStartExecution(this.webhookFunction);
     this.secret.grantRead(this.webhookFunction);
     props.eventsTopic.grantPublish(this.webhookFunction);

@@ -527,6 +527,7 @@ describe('IAM: least privilege', () => {
       { Action: 'dynamodb:Query', Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId(), 'Arn'] } },
     ]);
     expect(distinct(actionsOf(withAction(statements, 'dynamodb:')))).toEqual([
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',

@@ -227,7 +227,7 @@ describe('functions', () => {
 });
 
 describe('IAM: least privilege through grants', () => {
-  test('webhook role without pipelines: GetItem/PutItem/UpdateItem on the table, GetSecretValue on the secret', () => {
+  test('webhook role without pipelines: item writes on the table, Query and job-partition DeleteItem on the base table, GetSecretValue on the secret', () => {
     const statements = statementsOf(ids.webhookRole);
     expect(statements).toContainEqual({
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -240,10 +240,24 @@ describe('IAM: least privilege through grants', () => {
         Resource: { Ref: ids.secret },
       }),
     );
+    // DeleteItem only on job partitions: a delivery refused for good takes back the audit event it added.
+    expect(statements).toContainEqual({
+      Action: 'dynamodb:DeleteItem',
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['JOB#*'] } },
+      Effect: 'Allow',
+      Resource: tableArn(),
+    });
+    // Query on the base table only (a collection's freshness partition: the gate, collection.deleted); no
+    // Scan or BatchWriteItem, and nothing on the indexes beyond the item actions that have no effect there.
+    expect(statements).toContainEqual({ Action: 'dynamodb:Query', Effect: 'Allow', Resource: tableArn() });
     const dynamoActions = actionsOf(statements).filter((a) => a.startsWith('dynamodb:'));
-    // No Query, Scan, DeleteItem or BatchWriteItem: the public function can neither list nor erase the record
-    // (Query on the base table comes with pipelines only, see pipeline-stack.test.ts).
-    expect(dynamoActions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect([...new Set(dynamoActions)].sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     expect(actionsOf(statements).filter((a) => a.startsWith('states:'))).toEqual([]);
   });
 
