@@ -1,4 +1,4 @@
-import type { FreshnessRecord } from '../lambda/core/freshness';
+import { emptyRecord, type FreshnessRecord } from '../lambda/core/freshness';
 import type { PipelineView } from '../lambda/core/pipeline-view';
 import { recentAlerts } from '../lambda/core/recent-alerts';
 
@@ -7,29 +7,13 @@ const NOW = new Date('2026-04-23T14:00:00.000Z');
 
 function record(overrides: Partial<FreshnessRecord>): FreshnessRecord {
   return {
-    collection_readable_id: 'engineering-context-ab123',
-    collection_name: 'Engineering',
-    source_key: 'conn-github',
-    source_connection_id: 'conn-github',
-    source_type: 'github',
-    latest_job_id: null,
-    latest_state: null,
-    latest_at: null,
-    running_job_id: null,
-    running_at: null,
-    last_terminal_state: null,
-    last_success_at: null,
-    last_success_job_id: null,
-    last_failure_at: null,
-    last_failure_job_id: null,
-    last_error: null,
-    failure_log: [],
-    stale_episode: null,
-    stuck_episode: null,
-    last_success_origin: null,
-    registered_at: null,
-    verified_at: null,
-    retired_at: null,
+    ...emptyRecord({
+      collection_readable_id: 'engineering-context-ab123',
+      collection_name: 'Engineering',
+      source_key: 'conn-github',
+      source_connection_id: 'conn-github',
+      source_type: 'github',
+    }),
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import type { FreshnessRule } from './config';
 import { BadRequestError, NotFoundError } from './errors';
 import type { SyncEvent } from './events';
 import {
+  emptyRecord,
   type FreshnessRecord,
   type FreshnessStatus,
   type SourceFreshness,
@@ -276,7 +277,7 @@ export async function sourceAt(
   if (truthEvents.length === 0) {
     // Listed (created in Airweave, or found by the reconciler) but no job yet: the rule still applies.
     if (lifecycle.registered_at !== null || lifecycle.retired_at !== null) {
-      const view = sourceFreshness({ ...EMPTY(live), ...lifecycle }, rules, new Date(toMillis(at)));
+      const view = sourceFreshness({ ...emptyRecord(live), ...lifecycle }, rules, new Date(toMillis(at)));
       return { ...view, known_at_t: true, deciding_event: null, evidence: [] };
     }
     return beforeFirstEvent(history, live, rules, at);
@@ -477,7 +478,7 @@ function unknownAt(
   at: string,
   reason: UnknownReason,
 ): SourceFreshnessAt {
-  const view = sourceFreshness(EMPTY(live), rules, new Date(toMillis(at)));
+  const view = sourceFreshness(emptyRecord(live), rules, new Date(toMillis(at)));
   return {
     ...view,
     status: 'unknown',
@@ -503,35 +504,6 @@ function lifecycleAt(
     registered_at: by(live.registered_at),
     verified_at: by(live.verified_at),
     retired_at: by(live.retired_at),
-  };
-}
-
-/** A source's identity with no register moved: what the record held before its first event. */
-function EMPTY(live: FreshnessRecord): FreshnessRecord {
-  return {
-    collection_readable_id: live.collection_readable_id,
-    collection_name: live.collection_name,
-    source_key: live.source_key,
-    source_connection_id: live.source_connection_id,
-    source_type: live.source_type,
-    latest_job_id: null,
-    latest_state: null,
-    latest_at: null,
-    running_job_id: null,
-    running_at: null,
-    last_terminal_state: null,
-    last_success_at: null,
-    last_success_job_id: null,
-    last_failure_at: null,
-    last_failure_job_id: null,
-    last_error: null,
-    failure_log: [],
-    stale_episode: null,
-    stuck_episode: null,
-    last_success_origin: null,
-    registered_at: null,
-    verified_at: null,
-    retired_at: null,
   };
 }
 

@@ -69,6 +69,40 @@ export interface CollectionFreshness {
   readonly sources: readonly SourceFreshness[];
 }
 
+/** A source's identity with no register moved: what its record holds before its first event. */
+export function emptyRecord(
+  identity: Pick<
+    FreshnessRecord,
+    'collection_readable_id' | 'collection_name' | 'source_key' | 'source_connection_id' | 'source_type'
+  >,
+): FreshnessRecord {
+  return {
+    collection_readable_id: identity.collection_readable_id,
+    collection_name: identity.collection_name,
+    source_key: identity.source_key,
+    source_connection_id: identity.source_connection_id,
+    source_type: identity.source_type,
+    latest_job_id: null,
+    latest_state: null,
+    latest_at: null,
+    running_job_id: null,
+    running_at: null,
+    last_terminal_state: null,
+    last_success_at: null,
+    last_success_job_id: null,
+    last_failure_at: null,
+    last_failure_job_id: null,
+    last_error: null,
+    failure_log: [],
+    stale_episode: null,
+    stuck_episode: null,
+    last_success_origin: null,
+    registered_at: null,
+    verified_at: null,
+    retired_at: null,
+  };
+}
+
 /** The strictest `maxAge` among the rules that match a source, in seconds. */
 export function maxAgeFor(rules: readonly FreshnessRule[], record: FreshnessRecord): number | null {
   const ages = rules
