@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SECRET } from './helpers/deliveries';
+import { freePort } from './helpers/ports';
 
 /**
  * The whole local product from the outside: `npm start` as a child process on free ports, driven only
@@ -12,17 +12,6 @@ import { SECRET } from './helpers/deliveries';
  */
 const ROOT = path.join(__dirname, '..');
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'sync-events-e2e-'));
 const configFile = path.join(dataDir, 'config.json');

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { buildPayload } from '../cli/commands/send';
 import { signedHeaders } from '../lambda/core/signature';
 import { SECRET } from './helpers/deliveries';
+import { freePort } from './helpers/ports';
 
 /**
  * `npm start` as an operator meets it: its engine process killed, a second stack on the same data,
@@ -15,17 +16,6 @@ import { SECRET } from './helpers/deliveries';
  */
 const ROOT = path.join(__dirname, '..');
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** Whether a loopback port can be bound, i.e. nothing holds it any more. */
 function portFree(port: number): Promise<boolean> {

@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './helpers/ports';
 
 /**
  * The README's Quick start, run as written: `npm start`, then each `npx sync-events` command of its
@@ -58,17 +58,6 @@ function shape(text: string): string {
     .map((l) => l.replace(/ {2,}/g, '  ').trimEnd())
     .join('\n')
     .trim();
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** Splits a shell line into words, honouring double quotes (all the README uses). */
