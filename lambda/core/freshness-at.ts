@@ -1,18 +1,15 @@
 import type { FreshnessRule } from './config';
 import { BadRequestError, NotFoundError } from './errors';
 import type { SyncEvent } from './events';
-import {
-  emptyRecord,
-  type FreshnessRecord,
-  type FreshnessStatus,
-  type SourceFreshness,
-  sourceFreshness,
-} from './freshness';
+import { emptyRecord, type FreshnessRecord, type SourceFreshness, sourceFreshness } from './freshness';
+import { decidingEvent, type Evidence, evidenceOf } from './freshness-evidence';
 import { foldFreshness } from './freshness-fold';
 import { FAILURE_LOG_CAP } from './freshness-record';
 import type { JobState, LifecycleEventType } from './job-state';
 import type { FreshnessReader } from './ports';
 import { fromDate, normalizeTimestamp, toMillis } from './timestamp';
+
+export { decidingRole, type Evidence, type EvidenceRole } from './freshness-evidence';
 
 /**
  * Freshness as of a past time T, rebuilt from the audit trail (issue 12, docs/DESIGN.md "Freshness at T").
@@ -55,21 +52,6 @@ export interface AuditHistory {
   auditEvent(jobId: string, eventType: LifecycleEventType): Promise<RecordedEvent | undefined>;
   /** A source's oldest retained event in one collection. */
   firstEvent(collection: string, sourceKey: string): Promise<RecordedEvent | undefined>;
-}
-
-export type EvidenceRole =
-  'latest_state' | 'running' | 'last_terminal' | 'last_success' | 'last_failure' | 'failure_since_success';
-
-/** An audit event the answer rests on, with what it decides; `sync-events audit` shows the same event. */
-export interface Evidence {
-  readonly roles: readonly EvidenceRole[];
-  readonly sync_job_id: string;
-  readonly event_type: LifecycleEventType;
-  readonly svix_id: string;
-  readonly timestamp: string;
-  readonly received_at: string;
-  /** Received at or before T: the stack knew of it at T. */
-  readonly known_at_t: boolean;
 }
 
 export type UnknownReason =
@@ -369,75 +351,6 @@ function unique(events: readonly RecordedEvent[]): RecordedEvent[] {
 
 function differs(a: SourceFreshness, b: SourceFreshness): boolean {
   return JSON.stringify(a) !== JSON.stringify(b);
-}
-
-/** The record's registers, each traced to the audit event that set it. */
-function evidenceOf(record: FreshnessRecord, events: readonly RecordedEvent[], at: string): Evidence[] {
-  const find = (job: string | null, state: JobState | null) =>
-    job === null || state === null
-      ? undefined
-      : events.find((e) => e.sync_job_id === job && e.state === state);
-  const when = (at: string | null, state: JobState) => (at === null ? null : state);
-  const roles = new Map<RecordedEvent, EvidenceRole[]>();
-  const mark = (event: RecordedEvent | undefined, role: EvidenceRole) => {
-    if (event) roles.set(event, [...(roles.get(event) ?? []), role]);
-  };
-  const success = find(record.last_success_job_id, when(record.last_success_at, 'completed'));
-  const failure = find(record.last_failure_job_id, when(record.last_failure_at, 'failed'));
-  mark(find(record.latest_job_id, record.latest_state), 'latest_state');
-  mark(find(record.running_job_id, when(record.running_at, 'running')), 'running');
-  const lastCancel = events
-    .filter((e) => e.state === 'cancelled')
-    .sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
-  mark(
-    record.last_terminal_state === 'failed'
-      ? failure
-      : record.last_terminal_state === 'completed'
-        ? success
-        : record.last_terminal_state === 'cancelled'
-          ? lastCancel
-          : undefined,
-    'last_terminal',
-  );
-  mark(success, 'last_success');
-  mark(failure, 'last_failure');
-  const since = record.last_success_at ?? '';
-  for (const entry of record.failure_log) {
-    const [ts, job] = entry.split('|');
-    if (ts !== undefined && ts > since && job !== undefined)
-      mark(find(job, 'failed'), 'failure_since_success');
-  }
-  return [...roles.entries()]
-    .sort(([a], [b]) => b.timestamp.localeCompare(a.timestamp) || a.event_type.localeCompare(b.event_type))
-    .map(([e, r]) => ({
-      roles: r,
-      sync_job_id: e.sync_job_id,
-      event_type: e.event_type,
-      svix_id: e.svix_id,
-      timestamp: e.timestamp,
-      received_at: e.received_at,
-      known_at_t: e.received_at <= at,
-    }));
-}
-
-/** Which register decides each status, following the status rule's order. */
-export function decidingRole(status: FreshnessStatus): EvidenceRole {
-  switch (status) {
-    case 'failed':
-      return 'last_terminal';
-    case 'syncing':
-      return 'latest_state';
-    case 'stale':
-    case 'fresh':
-      return 'last_success';
-    case 'unknown':
-      return 'latest_state';
-  }
-}
-
-function decidingEvent(status: FreshnessStatus, evidence: readonly Evidence[]): Evidence | null {
-  const role = decidingRole(status);
-  return evidence.find((e) => e.roles.includes(role)) ?? null;
 }
 
 /** A source with no event at or before T: the trail starts after T, so nothing can be said. */
