@@ -70,6 +70,41 @@ describe('failure alerts', () => {
     ).toEqual(['data:job-b', 'platform:0b7e3c9a-2f4d-4e8b-9c1a-6d5e4f3a2b1c', 'platform:job-b']);
   });
 
+  it('a retry of a message whose earlier attempt is still publishing answers 503 and does not alert twice', async () => {
+    const { webhook, notifier } = await setup();
+    const release = notifier.hold();
+    const first = webhook(signedRequest(failed(), { id: 'msg_slow' }));
+    while (notifier.held < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Svix resends a message whose attempt has not answered yet: the same svix-id, at the same time.
+    const retry = await webhook(signedRequest(failed(), { id: 'msg_slow' }));
+    expect(retry.statusCode).toBe(503);
+    release();
+    expect((await first).statusCode).toBe(200);
+    expect(notifier.alerts.map((a) => a.team).sort()).toEqual(['data', 'platform']);
+    // The next retry finds the alert sent.
+    expect((await webhook(signedRequest(failed(), { id: 'msg_slow' }))).statusCode).toBe(200);
+    expect(notifier.alerts).toHaveLength(2);
+  });
+
+  it('a claim left by an attempt that died: its retries answer 503 until it expires, then the alert goes out once', async () => {
+    const clock = { now: NOW };
+    const { webhook, notifier } = await setup({ now: () => clock.now });
+    notifier.hold(); // never released: this attempt died mid-publish, before anything was sent
+    void webhook(signedRequest(failed(), { id: 'msg_died' }));
+    while (notifier.held < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const retry = () =>
+      webhook(signedRequest(failed(), { id: 'msg_died', timestamp: Math.floor(clock.now.getTime() / 1000) }));
+    notifier.abandonHeld();
+    expect((await retry()).statusCode).toBe(503);
+    // Another message for the same job stands back: the dead attempt's own message is retried.
+    expect((await webhook(signedRequest(failed(), { id: 'msg_other' }))).statusCode).toBe(200);
+    expect(notifier.alerts).toEqual([]);
+    clock.now = new Date(NOW.getTime() + 5 * 60_000); // Svix's retry after 5 minutes
+    expect((await retry()).statusCode).toBe(200);
+    expect((await retry()).statusCode).toBe(200);
+    expect(notifier.alerts.map((a) => a.team).sort()).toEqual(['data', 'platform']);
+  });
+
   it('a failed publish answers 503; the retry alerts only the teams not yet alerted', async () => {
     const { table, webhook, notifier } = await setup();
     notifier.failing.add('data');

@@ -120,7 +120,7 @@ describe('pipeline gate', () => {
     expect(notifier.alertsOf('pipeline.blocked')).toHaveLength(2);
   });
 
-  it('a block whose alert was claimed by an attempt that died is alerted by a later retry, once', async () => {
+  it('a block whose alert was claimed by an attempt that died: its retries answer 503 until the claim expires, then alert once', async () => {
     const clock = { now: new Date('2026-04-23T13:55:00.000Z') };
     const table = await engine.newTable();
     const { webhook, notifier, stores } = wire(engine.client, table, {
@@ -130,7 +130,8 @@ describe('pipeline gate', () => {
     await webhook(signedRequest(failed('linear', 'l1', '13:01:00')));
     expect(notifier.alertsOf('pipeline.blocked')).toHaveLength(1);
     // Another failed job: its claim is taken, then the attempt dies before publishing.
-    await stores.gates.blockPipeline(analysis, 'l2', clock.now.toISOString());
+    const died = { message: 'msg_l2', attempt: 'attempt-that-died' };
+    expect(await stores.gates.blockPipeline(analysis, 'l2', died, clock.now.toISOString())).toBe('claimed');
     const svixRetry = () =>
       webhook(
         signedRequest(failed('linear', 'l2', '13:30:00'), {
@@ -138,11 +139,16 @@ describe('pipeline gate', () => {
           timestamp: Math.floor(clock.now.getTime() / 1000),
         }),
       );
-    await svixRetry();
+    // A 2xx here would end Svix's retries, and with them the block's only alert.
+    expect((await svixRetry()).statusCode).toBe(503);
+    expect(notifier.alertsOf('pipeline.blocked')).toHaveLength(1);
+    // A resend of the same failure under another svix-id stands back: the dead attempt's message is retried.
+    const resend = await webhook(signedRequest(failed('linear', 'l2', '13:30:00'), { id: 'msg_l2_resent' }));
+    expect(resend.statusCode).toBe(200);
     expect(notifier.alertsOf('pipeline.blocked')).toHaveLength(1);
     clock.now = new Date('2026-04-23T14:00:00.000Z');
-    await svixRetry();
-    await svixRetry();
+    expect((await svixRetry()).statusCode).toBe(200);
+    expect((await svixRetry()).statusCode).toBe(200);
     expect(
       notifier
         .alertsOf('pipeline.blocked')

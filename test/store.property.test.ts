@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { dynamoStores, memoryStores } from '../lambda/adapters/store';
 import { classifyPayload, type SyncEvent } from '../lambda/core/events';
 import { LIFECYCLE_EVENT_TYPES } from '../lambda/core/job-state';
+import type { Claimant } from '../lambda/core/claims';
 import type { Stores } from '../lambda/core/ports';
 import { currentPayload } from './helpers/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
@@ -14,7 +15,12 @@ afterAll(() => engine.stop());
 
 const JOBS = ['job-0', 'job-1', 'job-2'];
 const SOURCES = ['src-a', 'src-b'];
-const CLAIMANTS = ['msg_1', 'msg_2'];
+// Two attempts of one message and one of another: a claim is the attempt's, its standoff the message's.
+const CLAIMANTS = [
+  { message: 'msg_1', attempt: 'a1' },
+  { message: 'msg_1', attempt: 'a2' },
+  { message: 'msg_2', attempt: 'a3' },
+];
 const TEAMS = ['platform', 'data'];
 /** Few distinct times, so equal event times (the tie-breaks) come up often. */
 const at = (minute: number) => `2026-04-23T13:0${minute}:00.000000Z`;
@@ -77,7 +83,7 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
       .tuple(index(JOBS.length), index(CLAIMANTS.length), fc.nat({ max: 4 }))
       .map(([j, c, n]) =>
         op(`claim alert ${j} ${c} ${n}`, (s) =>
-          s.ledger.claimFailureAlert(JOBS[j] as string, CLAIMANTS[c] as string, nowAt(n)),
+          s.ledger.claimFailureAlert(JOBS[j] as string, CLAIMANTS[c] as Claimant, nowAt(n)),
         ),
       ),
   },
@@ -93,7 +99,7 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
       )
       .map(([j, c, teams, complete, n]) =>
         op(`settle alert ${j} ${c} ${teams.join('+')} ${complete}`, (s) =>
-          s.ledger.settleFailureAlert(JOBS[j] as string, CLAIMANTS[c] as string, teams, complete, nowAt(n)),
+          s.ledger.settleFailureAlert(JOBS[j] as string, CLAIMANTS[c] as Claimant, teams, complete, nowAt(n)),
         ),
       ),
   },
@@ -147,11 +153,16 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .tuple(fc.constantFrom('block', 'confirm', 'unblock'), index(JOBS.length), fc.nat({ max: 4 }))
-      .map(([what, j, n]) =>
-        op(`${what} ${j} ${n}`, (s) =>
+      .tuple(
+        fc.constantFrom('block', 'confirm', 'unblock'),
+        index(JOBS.length),
+        index(CLAIMANTS.length),
+        fc.nat({ max: 4 }),
+      )
+      .map(([what, j, c, n]) =>
+        op(`${what} ${j} ${c} ${n}`, (s) =>
           what === 'block'
-            ? s.gates.blockPipeline(spec, JOBS[j] as string, nowAt(n))
+            ? s.gates.blockPipeline(spec, JOBS[j] as string, CLAIMANTS[c] as Claimant, nowAt(n))
             : what === 'confirm'
               ? s.gates.confirmPipelineBlocked(spec.name, JOBS[j] as string)
               : s.gates.unblockPipeline(spec.name, JOBS[j] as string),

@@ -19,38 +19,64 @@ function expiredBefore(now: string): string {
   return new Date(Date.parse(now) - CLAIM_TTL_MS).toISOString();
 }
 
+/**
+ * Who holds a once-only claim: the message (its svix-id, the same on every retry) and this attempt at it
+ * (unique), so a retry of the same message never mistakes a live earlier attempt's claim for its own.
+ */
+export interface Claimant {
+  readonly message: string;
+  readonly attempt: string;
+}
+
+/**
+ * A claim that could not be taken: `busy` when an earlier attempt of the same message holds it and the
+ * effect is not done yet, so this attempt must fail and be retried (docs/DESIGN.md section 4): answering
+ * 2xx would end the sender's retries, and the effect would be lost if that earlier attempt had died.
+ * A claim held by another message is `done` for this one: if its holder died, the holder's own message is
+ * retried by its sender and finishes the effect.
+ */
+export type Standoff = 'busy' | 'done';
+
+export function failureAlertStandoff(job: Item | undefined, message: string): Standoff {
+  return job?.state === 'failed' && job.alert_sent_at === undefined && job.alert_claim_message === message
+    ? 'busy'
+    : 'done';
+}
+
+export function pipelineBlockStandoff(gate: Item | undefined, jobId: string, message: string): Standoff {
+  return gate?.blocked_by === jobId && gate.blocked_alerted !== jobId && gate.blocked_message === message
+    ? 'busy'
+    : 'done';
+}
+
 export const claims = {
   /**
-   * Claims a job's failure alert for one delivery: the job's final state is `failed`, the alert was not
-   * sent, and nobody else holds a live claim (the same claimant may take it again: a retry of itself).
+   * Claims a job's failure alert for one attempt: the job's final state is `failed`, the alert was not
+   * sent, and no live claim is held (a claim older than `CLAIM_TTL_MS` was left by an attempt that died).
    */
-  failureAlert: (jobId: string, claimant: string, now: string): KeyedRule => ({
+  failureAlert: (jobId: string, claimant: Claimant, now: string): KeyedRule => ({
     key: keys.job(jobId),
     when: cond.all(
       cond.eq('state', 'failed'),
       cond.absent('alert_sent_at'),
-      cond.any(
-        cond.absent('alert_claim'),
-        cond.eq('alert_claim', claimant),
-        cond.lt('alert_claim_at', expiredBefore(now)),
-      ),
+      cond.any(cond.absent('alert_claim'), cond.lt('alert_claim_at', expiredBefore(now))),
     ),
-    set: { alert_claim: claimant, alert_claim_at: now },
+    set: { alert_claim: claimant.attempt, alert_claim_message: claimant.message, alert_claim_at: now },
   }),
 
   /** Records the teams alerted and releases the claim; `complete` marks the alert sent for good. */
   settleFailureAlert: (
     jobId: string,
-    claimant: string,
+    claimant: Claimant,
     alerted: readonly string[],
     complete: boolean,
     now: string,
   ): KeyedRule => ({
     key: keys.job(jobId),
-    when: cond.eq('alert_claim', claimant),
+    when: cond.eq('alert_claim', claimant.attempt),
     ...(complete && { set: { alert_sent_at: now } }),
     ...(alerted.length > 0 && { add: { alerted_teams: new Set(alerted) } }),
-    remove: ['alert_claim', 'alert_claim_at'],
+    remove: ['alert_claim', 'alert_claim_message', 'alert_claim_at'],
   }),
 
   /** Opens a watchdog episode on an existing source unless that very episode is already open. */
@@ -105,11 +131,12 @@ export const claims = {
   /**
    * Blocks a pipeline for a failed job: a new blocking job, or the same one whose alert was claimed by an
    * attempt that died before it was confirmed (the claim expired); a concurrent duplicate finds a fresh
-   * claim and stands back.
+   * claim and stands back (`pipelineBlockStandoff` says whether it must be retried).
    */
   blockPipeline: (
     spec: { readonly name: string; readonly collection: string },
     jobId: string,
+    claimant: Claimant,
     now: string,
   ): KeyedRule => ({
     key: keys.pipelineGate(spec.name),
@@ -123,6 +150,7 @@ export const claims = {
     ),
     set: {
       blocked_by: jobId,
+      blocked_message: claimant.message,
       blocked_at: now,
       pipeline: spec.name,
       collection_readable_id: spec.collection,

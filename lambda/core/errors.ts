@@ -54,3 +54,12 @@ export function errorResponse(error: unknown): ErrorResponse {
   // Nothing internal leaks: the sender retries on any 5xx, the details are in the logs.
   return { statusCode: 503, body: { error: 'temporarily unavailable, retry later' } };
 }
+
+/**
+ * An earlier attempt of this same message holds a once-only claim that is not settled (still running, or
+ * died): this attempt fails (503, transient by `dispositionOf`) so the sender retries, and the retry
+ * finds the effect done or the claim expired and takes it over (docs/DESIGN.md section 4).
+ */
+export class ClaimBusyError extends Error {
+  override readonly name = 'ClaimBusyError';
+}

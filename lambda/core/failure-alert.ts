@@ -1,5 +1,7 @@
 import { failureAlert, teamsFor } from './alerts';
+import type { Claimant } from './claims';
 import type { AlertRoute, FreshnessRule } from './config';
+import { ClaimBusyError } from './errors';
 import type { SyncEvent } from './events';
 import { sourceFreshness, type FreshnessRecord } from './freshness';
 import type { AlertLedger, Notifier } from './ports';
@@ -15,16 +17,22 @@ export interface FailureAlertDeps {
  * Sends a failed job's alert to every matching team exactly once, whichever of its deliveries (retried,
  * duplicated, resent with a new svix-id, concurrent) gets here. Claim, publish to the teams not yet
  * alerted, settle; a failed publish releases the claim and throws, so the sender's retry finishes the job
- * without alerting a team twice.
+ * without alerting a team twice. An attempt that finds an earlier attempt of its own message holding the
+ * claim throws `ClaimBusyError` (503): answering 2xx would stop the retries that finish the alert if that
+ * attempt died. Only a death between a publish and its settle sends that team's alert twice.
  */
 export async function alertFailureOnce(
   deps: FailureAlertDeps,
   event: SyncEvent,
-  claimant: string,
+  claimant: Claimant,
   now: Date,
 ): Promise<void> {
   const claim = await deps.ledger.claimFailureAlert(event.sync_job_id, claimant, now.toISOString());
-  if (!claim) return;
+  if (claim === 'done') return;
+  if (claim === 'busy')
+    throw new ClaimBusyError(
+      `the failure alert of job ${event.sync_job_id} is held by an earlier attempt of this delivery; retry later`,
+    );
   const record: FreshnessRecord | undefined = await deps.ledger.sourceRecord(
     event.collection_readable_id,
     event.source_key,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { boundaryProblem } from './boundary';
 import { dispositionOf, PermanentDependencyError } from './dependency-errors';
 import { PayloadTooLargeError, SignatureError } from './errors';
@@ -179,9 +180,12 @@ export async function recordEvent(
   }
   // What depends on the recorded state comes after it: the alert's body reads the updated freshness,
   // and the pipeline gate reads every source of the collection.
+  // Once-only effects are claimed by this attempt of the message: a retry of it running at the same time
+  // must not take the claim as its own (docs/DESIGN.md section 4).
+  const claimant = { message: delivery.id, attempt: randomUUID() };
   const effects = await Promise.allSettled([
-    event.state === 'failed' ? alertFailureOnce(deps, event, delivery.id, now) : Promise.resolve(),
-    advancePipelines(deps, event, delivery.id, now),
+    event.state === 'failed' ? alertFailureOnce(deps, event, claimant, now) : Promise.resolve(),
+    advancePipelines(deps, event, claimant, now),
   ]);
   settle({ 'failure alert': effects[0], 'pipeline gate': effects[1] });
   const isNew = (audit as PromiseFulfilledResult<boolean>).value;

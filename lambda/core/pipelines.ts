@@ -1,4 +1,6 @@
 import { DEFAULT_TEAM, subjectLine, type Alert } from './alerts';
+import type { Claimant } from './claims';
+import { ClaimBusyError } from './errors';
 import { alertId } from './outbound';
 import type { SyncEvent } from './events';
 import {
@@ -38,7 +40,7 @@ const MAX_CLAIM_ATTEMPTS = 5;
 export async function advancePipelines(
   deps: PipelineDeps,
   event: SyncEvent,
-  deliveryId: string,
+  claimant: Claimant,
   now: Date,
 ): Promise<PipelineOutcome[]> {
   const specs = pipelinesFor(deps.pipelines, event);
@@ -54,19 +56,24 @@ export async function advancePipelines(
     const current =
       source?.last_terminal_state === 'failed' && source.last_failure_job_id === event.sync_job_id;
     if (!current) return specs.map((spec) => ({ pipeline: spec.name, decision: 'late-failure' as const }));
-    return Promise.all(specs.map((spec) => block(deps, spec, event, now)));
+    return Promise.all(specs.map((spec) => block(deps, spec, event, claimant, now)));
   }
-  return Promise.all(specs.map((spec) => startIfReady(deps, spec, event, records, deliveryId, now)));
+  return Promise.all(specs.map((spec) => startIfReady(deps, spec, event, records, claimant.message, now)));
 }
 
 async function block(
   deps: PipelineDeps,
   spec: PipelineSpec,
   event: SyncEvent,
+  claimant: Claimant,
   now: Date,
 ): Promise<PipelineOutcome> {
-  if (!(await deps.gates.blockPipeline(spec, event.sync_job_id, now.toISOString())))
-    return { pipeline: spec.name, decision: 'blocked' };
+  const claim = await deps.gates.blockPipeline(spec, event.sync_job_id, claimant, now.toISOString());
+  if (claim === 'busy')
+    throw new ClaimBusyError(
+      `the block of pipeline ${spec.name} by job ${event.sync_job_id} is held by an earlier attempt of this delivery; retry later`,
+    );
+  if (claim === 'done') return { pipeline: spec.name, decision: 'blocked' };
   const alert: Alert = {
     kind: 'pipeline.blocked',
     alert_id: alertId('pipeline.blocked', spec.name, event.sync_job_id),

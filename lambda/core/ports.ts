@@ -1,4 +1,5 @@
 import type { Alert } from './alerts';
+import type { Claimant, Standoff } from './claims';
 import type { SyncEvent } from './events';
 import type { FreshnessRecord } from './freshness';
 import type { AuditHistory } from './freshness-at';
@@ -86,19 +87,20 @@ export interface Notifier {
  */
 export interface AlertLedger {
   /**
-   * Claims the failure alert of a job whose final state is `failed`, for one delivery. Returns the teams
-   * already alerted by an earlier, partly failed attempt, or undefined when there is nothing to do (sent,
-   * claimed by a concurrent delivery, or the job did not end in failure).
+   * Claims the failure alert of a job whose final state is `failed`, for one attempt of a delivery.
+   * Returns the teams already alerted by an earlier, partly failed attempt, or the standoff when the claim
+   * was not taken: `done` (sent, claimed for another message, or the job did not end in failure), `busy`
+   * (an earlier attempt of this same message holds it: this attempt must be retried).
    */
   claimFailureAlert(
     jobId: string,
-    claimant: string,
+    claimant: Claimant,
     now: string,
-  ): Promise<{ alreadyAlerted: string[] } | undefined>;
+  ): Promise<{ alreadyAlerted: string[] } | Standoff>;
   /** Records the teams alerted and releases the claim; `complete` marks the alert sent for good. */
   settleFailureAlert(
     jobId: string,
-    claimant: string,
+    claimant: Claimant,
     alerted: readonly string[],
     complete: boolean,
     now: string,
@@ -129,8 +131,16 @@ export interface PipelineGates {
   ): Promise<boolean>;
   /** Records that StartExecution accepted the claimed execution. */
   confirmPipelineRun(name: string, executionName: string): Promise<void>;
-  /** Marks the pipeline blocked by a failed job unless it already is by that job; false when it was. */
-  blockPipeline(spec: { name: string; collection: string }, jobId: string, now: string): Promise<boolean>;
+  /**
+   * Marks the pipeline blocked by a failed job, to be alerted by this attempt; else the standoff, as for
+   * the failure alert (`busy`: an earlier attempt of this same message holds the unconfirmed block).
+   */
+  blockPipeline(
+    spec: { name: string; collection: string },
+    jobId: string,
+    claimant: Claimant,
+    now: string,
+  ): Promise<'claimed' | Standoff>;
   /** Records that the block's alert went out, so an expired claim is not taken again. */
   confirmPipelineBlocked(name: string, jobId: string): Promise<void>;
   unblockPipeline(name: string, jobId: string): Promise<void>;

@@ -11,6 +11,24 @@ export class RecordingNotifier implements Notifier {
   readonly alerts: Array<{ team: string; alert: Alert }> = [];
   /** Publishing to these teams (or 'events') throws until cleared. */
   readonly failing = new Set<string>();
+  /** Alert publishes waiting on `hold` (an attempt caught mid-publish). */
+  held = 0;
+  private gate: Promise<void> | undefined;
+
+  /** Makes alert publishes wait until the returned function is called. */
+  hold(): () => void {
+    let release = () => {};
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.gate = undefined;
+      release();
+    };
+  }
+
+  /** The publishes waiting on `hold` never finish (their attempt died); later ones go through. */
+  abandonHeld(): void {
+    this.gate = undefined;
+  }
 
   async publishEvent(event: SyncEvent): Promise<void> {
     await Promise.resolve();
@@ -21,6 +39,11 @@ export class RecordingNotifier implements Notifier {
 
   async publishAlert(team: string, alert: Alert): Promise<void> {
     await Promise.resolve();
+    if (this.gate) {
+      this.held++;
+      await this.gate;
+      this.held--;
+    }
     if (this.failing.has(team))
       throw Object.assign(new Error(`topic of ${team} unavailable`), { name: 'ThrottledException' });
     this.alerts.push({ team, alert });

@@ -1,4 +1,4 @@
-import { claims } from '../../core/claims';
+import { claims, failureAlertStandoff, type Claimant, type Standoff } from '../../core/claims';
 import type { FreshnessRecord } from '../../core/freshness';
 import { toFreshnessRecord } from '../../core/freshness-record';
 import type { AlertLedger, EpisodeKind } from '../../core/ports';
@@ -11,18 +11,19 @@ export class TableAlertLedger implements AlertLedger {
 
   async claimFailureAlert(
     jobId: string,
-    claimant: string,
+    claimant: Claimant,
     now: string,
-  ): Promise<{ alreadyAlerted: string[] } | undefined> {
+  ): Promise<{ alreadyAlerted: string[] } | Standoff> {
     const item = await this.table.apply(claims.failureAlert(jobId, claimant, now));
-    if (!item) return undefined;
+    // Not taken (the rare path): one read says whether this attempt must be retried.
+    if (!item) return failureAlertStandoff(await this.table.get(keys.job(jobId)), claimant.message);
     const alerted = item.alerted_teams;
     return { alreadyAlerted: alerted instanceof Set ? [...(alerted as Set<string>)] : [] };
   }
 
   async settleFailureAlert(
     jobId: string,
-    claimant: string,
+    claimant: Claimant,
     alerted: readonly string[],
     complete: boolean,
     now: string,

@@ -1,4 +1,4 @@
-import { claims } from '../../core/claims';
+import { claims, pipelineBlockStandoff, type Claimant, type Standoff } from '../../core/claims';
 import type { Consumed, GateState } from '../../core/pipeline-gate';
 import { toGateState } from '../../core/pipeline-gate';
 import type { PipelineGates } from '../../core/ports';
@@ -34,9 +34,11 @@ export class TablePipelineGates implements PipelineGates {
   async blockPipeline(
     spec: { name: string; collection: string },
     jobId: string,
+    claimant: Claimant,
     now: string,
-  ): Promise<boolean> {
-    return (await this.table.apply(claims.blockPipeline(spec, jobId, now))) !== undefined;
+  ): Promise<'claimed' | Standoff> {
+    if (await this.table.apply(claims.blockPipeline(spec, jobId, claimant, now))) return 'claimed';
+    return pipelineBlockStandoff(await this.table.get(keys.pipelineGate(spec.name)), jobId, claimant.message);
   }
 
   async confirmPipelineBlocked(name: string, jobId: string): Promise<void> {
