@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
  *   waiting on the engine past the delay, which the benchmark takes out of the modelled latency (the
  *   engine stands in for DynamoDB's answers, not for its speed; the local stack section measures that).
  * - SNS and Step Functions: a STAND-IN (neither has a local engine) that answers after the delay, with the
- *   real services' documented limits enforced: Publish (message at most 256 KiB, subject at most 100
- *   printable ASCII characters, no line break) and StartExecution (name 1-80 characters of
+ *   real services' documented limits enforced: Publish (message at most 256 KiB, subject less than 100
+ *   characters of UTF-8 text, no line break or control character) and StartExecution (name 1-80 characters of
  *   [A-Za-z0-9-_], input at most 256 KiB; the same name with a different input is ExecutionAlreadyExists,
  *   with the same input the first execution is returned, as Standard workflows do).
  *
@@ -167,6 +167,9 @@ const json = (statusCode: number, value: unknown): StandInResponse => ({
 });
 
 const KIB_256 = 256 * 1024;
+// C0 and C1 control characters and DEL (line breaks among them).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** SNS Publish (query protocol), with the limits of the Publish API reference. */
 export function snsStandIn(): { answer: Answer; published: () => number } {
@@ -183,8 +186,9 @@ export function snsStandIn(): { answer: Answer; published: () => number } {
     const subject = params.get('Subject');
     if (message.length === 0) return invalid('Message: empty');
     if (Buffer.byteLength(message) > KIB_256) return invalid('Message too long');
-    if (subject !== null && (subject.length > 100 || !/^[\x20-\x7e]+$/.test(subject)))
-      return invalid('Subject: at most 100 printable ASCII characters, no line break');
+    // "UTF-8 text with no line breaks or control characters, and less than 100 characters long."
+    if (subject !== null && (subject.length === 0 || subject.length >= 100 || CONTROL.test(subject)))
+      return invalid('Subject: less than 100 characters, no line breaks or control characters');
     published++;
     return xml(
       200,
@@ -219,3 +223,123 @@ export function sfnStandIn(): { answer: Answer; started: () => number } {
   };
   return { answer, started: () => executions.size };
 }
+
+/**
+ * Secrets Manager GetSecretValue (JSON 1.1), a STAND-IN serving the secrets it is given by ARN: an unknown
+ * SecretId is ResourceNotFoundException, as the service answers, and a value over the service's 65,536-byte
+ * SecretString limit is refused when given, since no real secret can hold one.
+ */
+export function secretsManagerStandIn(secrets: Readonly<Record<string, string>>): {
+  answer: Answer;
+  reads: () => number;
+} {
+  for (const [arn, value] of Object.entries(secrets))
+    if (Buffer.byteLength(value) > 65_536) throw new Error(`secret ${arn}: over 65,536 bytes`);
+  let reads = 0;
+  const answer: Answer = (command, body) => {
+    if (command !== 'GetSecretValue')
+      return json(400, { __type: 'InvalidRequestException', message: 'stand-in serves GetSecretValue only' });
+    const { SecretId: id } = JSON.parse(body) as { SecretId?: string };
+    const value = id === undefined ? undefined : secrets[id];
+    if (value === undefined)
+      return json(400, {
+        __type: 'ResourceNotFoundException',
+        message: "Secrets Manager can't find the specified secret.",
+      });
+    reads++;
+    return json(200, {
+      ARN: id,
+      Name: id?.split(':').pop(),
+      SecretString: value,
+      VersionId: 'stand-in',
+      VersionStages: ['AWSCURRENT'],
+      CreatedDate: 0,
+    });
+  };
+  return { answer, reads: () => reads };
+}
+
+/**
+ * Lambda Invoke with InvocationType Event (the webhook hands a suspect to the reconciler this way), a
+ * STAND-IN that queues nothing: it answers 202 as Lambda does, and refuses a payload over 256 KiB (the
+ * asynchronous limit before AWS raised it to 1 MB; the stricter of the two) or a synchronous invocation.
+ */
+export function lambdaInvokeStandIn(functionNames: readonly string[]): {
+  answer: (functionName: string, invocationType: string | undefined, body: string) => StandInResponse;
+  invoked: () => number;
+} {
+  let invoked = 0;
+  const error = (statusCode: number, type: string, message: string) => ({
+    statusCode,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': type },
+    body: Buffer.from(JSON.stringify({ Type: 'User', message })),
+  });
+  return {
+    answer: (functionName, invocationType, body) => {
+      if (!functionNames.includes(functionName))
+        return error(404, 'ResourceNotFoundException', `Function not found: ${functionName}`);
+      if (invocationType !== 'Event')
+        return error(400, 'InvalidParameterValueException', 'the stand-in serves Event invocations only');
+      if (Buffer.byteLength(body) > KIB_256)
+        return error(413, 'RequestTooLargeException', 'Request must be smaller than 262144 bytes');
+      invoked++;
+      return { statusCode: 202, headers: {}, body: new Uint8Array() };
+    },
+    invoked: () => invoked,
+  };
+}
+
+/** One stand-in on its own loopback port (port 0: a free one), as the SDK reaches it through `AWS_ENDPOINT_URL_<SERVICE>`. */
+export interface StandInServer {
+  readonly endpoint: string;
+  /** Requests the stand-in refused with a 4xx: a message or call the real service would refuse. */
+  readonly refusals: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves one stand-in over HTTP. `route` names the call from the request: the `X-Amz-Target` header of
+ * the JSON protocols, the `Action` of SNS's query protocol, the path of Lambda's REST protocol.
+ */
+export async function serveStandIn(
+  respond: (request: {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body: string;
+  }) => StandInResponse,
+): Promise<StandInServer> {
+  const { createServer } = await import('node:http');
+  const refusals: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([name, value]) => [name, String(value)]),
+      );
+      const answer = respond({ method: req.method ?? '', url: req.url ?? '', headers, body });
+      if (answer.statusCode >= 400) refusals.push(Buffer.from(answer.body).toString('utf8'));
+      res.writeHead(answer.statusCode, { ...answer.headers, 'x-amzn-requestid': 'stand-in' });
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    refusals,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The call a JSON-protocol request names: `AWSStepFunctions.StartExecution` is `StartExecution`. */
+export const jsonTarget = (headers: Record<string, string>): string =>
+  (headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+/** The call a query-protocol (SNS) request names. */
+export const queryAction = (body: string): string => new URLSearchParams(body).get('Action') ?? '';
