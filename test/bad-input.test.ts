@@ -1,4 +1,15 @@
 import fc from 'fast-check';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  type ClassFigures,
+  CI_REQUESTS,
+  figuresTable,
+  handlersTarget,
+  runBadInputSuite,
+  SUITE_SECRET,
+} from '../bench/bad-input';
+import { type Assembly, type BundledTarget, bundledTarget, synthesize } from '../bench/lambda-bundle';
 import { signedHeaders } from '../lambda/core/signature';
 import { currentPayload, httpEvent, NOW_SECONDS, OTHER_SECRET, SECRET } from './helpers/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
@@ -148,5 +159,98 @@ describe('bad input', () => {
       .map((i) => String(i.svix_id));
     expect(deliveries.sort()).toEqual([...recorded].sort());
     expect(count).toBe(400);
+  });
+});
+
+/**
+ * Every class of issue 10's generated suite (`bench/bad-input.ts`, the one the benchmark prints) must end
+ * in its one recorded outcome: never a 2xx without a valid signature, never a 5xx, never a partial record,
+ * never a message SNS or Step Functions would refuse, and a quarantine reason that names the field.
+ */
+function expectEveryClassHolds(figures: readonly ClassFigures[]): void {
+  expect(figures.map((f) => f.name)).toHaveLength(7);
+  for (const f of figures) {
+    const answered = Object.entries(f.statuses).map(([status, n]) => [Number(status), n] as const);
+    const summary = {
+      class: f.name,
+      unsigned2xx: f.unsigned2xx,
+      fivexx: f.fivexx,
+      partial: f.partial,
+      refusedOutbound: f.refusedOutbound,
+    };
+    expect(summary).toEqual({ class: f.name, unsigned2xx: 0, fivexx: 0, partial: 0, refusedOutbound: 0 });
+    if (f.outcome === 'refused') {
+      expect({ class: f.name, writes: f.writes, quarantined: f.quarantined }).toEqual({
+        class: f.name,
+        writes: 0,
+        quarantined: 0,
+      });
+      for (const [status] of answered) expect(status >= 400 && status < 500).toBe(true);
+    }
+    if (f.outcome === 'quarantined') {
+      expect(answered).toEqual([[202, f.requests]]);
+      expect({
+        class: f.name,
+        writes: f.writes,
+        quarantined: f.quarantined,
+        named: f.reasonNamesField,
+      }).toEqual({ class: f.name, writes: 0, quarantined: f.requests, named: f.requests });
+    }
+    if (f.outcome === 'recorded') {
+      expect(answered).toEqual([[200, f.requests]]);
+      // Each accepted event left its audit event and job (and its source's freshness record) and nothing was kept aside.
+      expect(f.quarantined).toBe(0);
+      expect(f.writes).toBeGreaterThanOrEqual(2 * f.requests + 1);
+    }
+  }
+}
+
+const figuresFile = path.join(__dirname, '..', 'test-artifacts', 'bad-input.md');
+const report: string[] = [];
+afterAll(() => {
+  // The figures of this run, for a reader of CI's artifacts; BENCHMARKS.md gets its own from `npm run bench`.
+  mkdirSync(path.dirname(figuresFile), { recursive: true });
+  writeFileSync(figuresFile, `${report.join('\n')}\n`);
+});
+
+describe('generated bad-input classes', () => {
+  it('hold on the handlers on the local engine', async () => {
+    const target = await handlersTarget(SUITE_SECRET);
+    try {
+      const figures = await runBadInputSuite(target, CI_REQUESTS.handlers);
+      report.push('## Handlers on the local engine', '', ...figuresTable(figures), '');
+      expectEveryClassHolds(figures);
+    } finally {
+      await target.stop();
+    }
+  });
+
+  describe('on the bundled webhook and query assets of cdk.out, loaded as the Lambda runtime loads them', () => {
+    let assembly: Assembly;
+    let target: BundledTarget;
+    beforeAll(async () => {
+      assembly = synthesize();
+      target = await bundledTarget(assembly, SUITE_SECRET);
+    }, 240_000);
+    afterAll(async () => {
+      await target?.stop();
+      assembly?.cleanup();
+    });
+
+    it('hold, with SDK calls served by the local engine and the stand-ins', async () => {
+      const figures = await runBadInputSuite(target, CI_REQUESTS.bundle);
+      report.push('## Bundled assets of cdk.out', '', ...figuresTable(figures), '');
+      try {
+        expectEveryClassHolds(figures);
+      } catch (error) {
+        console.log(target.logs());
+        throw error;
+      }
+      // The signing secret came from the Secrets Manager stand-in, the accepted failures' alerts and events
+      // went to the SNS stand-in: the bundle's SDK clients reached the loopback endpoints, not AWS.
+      const served = target.served();
+      expect(served.secretReads).toBeGreaterThan(0);
+      expect(served.published).toBeGreaterThanOrEqual(CI_REQUESTS.bundle);
+    }, 120_000);
   });
 });
