@@ -7,6 +7,7 @@ import { currentPayload, type CurrentPayload } from '../examples/payloads';
 import { localDynamoClient, scanTable, startEngineProcess } from '../local/engine';
 import { httpEvent } from '../test/helpers/deliveries';
 import { wire } from '../test/helpers/stack';
+import type { BundledTarget } from './lambda-bundle';
 
 /**
  * The generated bad-input suite of issue 10, one definition run by both `test/bad-input.test.ts` (which
@@ -384,10 +385,12 @@ export async function badInputSection(perClass = { handlers: 40, bundle: 20 }): 
   }
   const assembly = synthesize();
   let onBundle: ClassFigures[];
+  let served: ReturnType<BundledTarget['served']>;
   try {
     const bundle = await bundledTarget(assembly, secret);
     try {
       onBundle = await runBadInputSuite(bundle, perClass.bundle);
+      served = bundle.served();
     } finally {
       await bundle.stop();
     }
@@ -416,6 +419,10 @@ export async function badInputSection(perClass = { handlers: 40, bundle: 20 }): 
     'events of the matching route.',
     '',
     ...figuresTable(onBundle),
+    '',
+    `Stand-ins served the bundle ${served.secretReads} Secrets Manager reads, ${served.published} SNS publishes, ` +
+      `${served.started} Step Functions executions and ${served.invoked} Lambda invocations. Its accepted class also`,
+    "writes the default config's pipeline gate (one item), which the handlers' run, wired without pipelines, does not.",
     '',
   ];
 }

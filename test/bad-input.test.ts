@@ -6,11 +6,13 @@ import {
   CI_REQUESTS,
   figuresTable,
   handlersTarget,
+  partialRecords,
   runBadInputSuite,
   SUITE_SECRET,
 } from '../bench/bad-input';
 import { type Assembly, type BundledTarget, bundledTarget, synthesize } from '../bench/lambda-bundle';
 import { signedHeaders } from '../lambda/core/signature';
+import { keys } from '../lambda/core/table-schema';
 import { currentPayload, httpEvent, NOW_SECONDS, OTHER_SECRET, SECRET } from './helpers/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
 import { wire } from './helpers/stack';
@@ -214,6 +216,22 @@ afterAll(() => {
 });
 
 describe('generated bad-input classes', () => {
+  it('count as partial an audit event missing its job or freshness record, and the reverse', () => {
+    const event = {
+      ...keys.event('j1', 'sync.completed'),
+      entity: 'event',
+      sync_job_id: 'j1',
+      collection_readable_id: 'c',
+      source_key: 's',
+    };
+    const job = { ...keys.job('j1'), entity: 'job' };
+    const freshness = { ...keys.freshness('c', 's'), entity: 'freshness' };
+    expect(partialRecords([event, job, freshness]).size).toBe(0);
+    expect(partialRecords([event, freshness]).size).toBe(1);
+    expect(partialRecords([event, job]).size).toBe(1);
+    expect(partialRecords([job, freshness]).size).toBe(2);
+  });
+
   it('hold on the handlers on the local engine', async () => {
     const target = await handlersTarget(SUITE_SECRET);
     try {
