@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DynamoSourceRegistry } from '../lambda/adapters/dynamo-source-registry';
 import { dynamoStores } from '../lambda/adapters/store';
 import { readConfigFile } from '../bin/config-file';
 import { type AppConfig, ConfigError } from '../lambda/core/config';
 import type { ReadModels, Stores } from '../lambda/core/ports';
+import type { SourceRegistry } from '../lambda/core/reconcile';
 import { splitSecrets } from '../lambda/core/signature';
 import { DEFAULT_CONFIG_PATH, fromProjectRoot, LOCAL, localDataDir } from '../local/defaults';
 import { localDynamoClient } from '../local/engine';
@@ -54,6 +56,10 @@ export interface Target {
   readonly config: AppConfig;
   /** The DynamoDB client behind `store`. */
   readonly client: DynamoDBClient;
+  /** The source registry on the same table: the source lifecycle events and reconciliation write through it. */
+  readonly registry: SourceRegistry;
+  /** `--region` / `--profile` for every other AWS client a command creates (SNS, Step Functions, Secrets Manager). */
+  readonly aws: ReturnType<typeof awsClientConfig>;
   close(): void;
 }
 
@@ -130,6 +136,8 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
       dataDir: dataDir(),
       config,
       client,
+      registry: new DynamoSourceRegistry(client, LOCAL.tableName),
+      aws: awsClientConfig(options.aws),
       close: () => client.destroy(),
     };
   }
@@ -150,6 +158,8 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     dataDir: dataDir(),
     config,
     client,
+    registry: new DynamoSourceRegistry(client, tableName),
+    aws: awsClientConfig(options.aws),
     close: () => client.destroy(),
   };
 }

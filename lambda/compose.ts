@@ -2,12 +2,19 @@ import type { RuntimeSettings } from './core/config';
 import { parseDuration } from './core/duration';
 import { type MetricsSink, noMetrics } from './core/metrics';
 import type { Log, Notifier, PipelineStarter, SigningKeys, Stores } from './core/ports';
+import type { SourceRegistry } from './core/reconcile';
 
 /** The side-effect adapters an entry point brings, as it needs them (the query API needs none). */
 export interface Edges {
   readonly notifier?: Notifier;
   readonly starter?: PipelineStarter;
   readonly keys?: SigningKeys;
+  /**
+   * The source registry, for every entry point that ingests deliveries (the webhook, local mode, `replay`)
+   * or reconciles: without it a `source_connection.*` or `collection.deleted` event is recorded as ignored,
+   * which for a replayed delivery means it leaves the quarantine without taking effect.
+   */
+  readonly registry?: SourceRegistry;
 }
 
 export interface CompositionInput {

@@ -7,12 +7,14 @@ import { type Answer, modelled, RoundTrips, sfnStandIn, snsStandIn } from '../be
 import { replay } from '../cli/commands/replay';
 import { collect } from '../cli/output';
 import type { Target } from '../cli/target';
+import { DynamoSourceRegistry } from '../lambda/adapters/dynamo-source-registry';
 import { dynamoStores } from '../lambda/adapters/store';
 import { SfnStarter } from '../lambda/adapters/sfn-starter';
 import { SnsNotifier } from '../lambda/adapters/sns-notifier';
 import type { Alert } from '../lambda/core/alerts';
 import { parseConfig } from '../lambda/core/config';
 import { SettingError } from '../lambda/core/errors';
+import type { Stores } from '../lambda/core/ports';
 import { currentPayload } from './helpers/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
 
@@ -153,6 +155,21 @@ describe('replay', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  const targetOn = (table: string, stores: Stores): Target => ({
+    kind: 'local',
+    name: 'the test engine',
+    store: stores.reads,
+    stores,
+    webhookUrl: '',
+    outputs: {},
+    dataDir,
+    config: parseConfig({}),
+    client: engine.client,
+    registry: new DynamoSourceRegistry(engine.client, table),
+    aws: {},
+    close: () => {},
+  });
+
   it('records a quarantined delivery that now parses, resolves it, and has published before it returns', async () => {
     const table = await engine.newTable();
     const stores = dynamoStores(engine.client, { tableName: table, retentionDays: 30 });
@@ -164,18 +181,7 @@ describe('replay', () => {
       body: Buffer.from(JSON.stringify(payload)),
       headers: {},
     });
-    const target: Target = {
-      kind: 'local',
-      name: 'the test engine',
-      store: stores.reads,
-      stores,
-      webhookUrl: '',
-      outputs: {},
-      dataDir,
-      config: parseConfig({}),
-      client: engine.client,
-      close: () => {},
-    };
+    const target = targetOn(table, stores);
     const out = collect();
     expect(await replay(target, { json: true }, out)).toBe(0);
     expect(JSON.parse(out.lines.join('\n'))).toEqual({
@@ -188,5 +194,36 @@ describe('replay', () => {
     // The events topic's local file was flushed and closed before replay returned.
     const published = readFileSync(path.join(dataDir, 'notifications.jsonl'), 'utf8').trim().split('\n');
     expect(published.map((l) => (JSON.parse(l) as { channel: string }).channel)).toEqual(['events']);
+  });
+  it('a replayed source lifecycle event takes effect: the source registry is wired as for the webhook', async () => {
+    const table = await engine.newTable();
+    const stores = dynamoStores(engine.client, { tableName: table, retentionDays: 30 });
+    await stores.recorder.quarantine({
+      id: 'msg_created',
+      receivedAt: '2026-04-23T13:50:02.000000Z',
+      reason: 'the source registry was unreachable',
+      body: Buffer.from(
+        JSON.stringify({
+          event_type: 'source_connection.created',
+          timestamp: '2026-04-23T13:50:00.000000Z',
+          organization_id: 'org',
+          source_connection_id: 'sc-replayed',
+          collection_readable_id: 'engineering-context-ab123',
+          source_type: 'notion',
+        }),
+      ),
+      headers: {},
+    });
+    const out = collect();
+    expect(await replay(targetOn(table, stores), { json: true }, out)).toBe(0);
+    // Without the registry this was `ignored`, and the delivery left the quarantine having changed nothing.
+    expect(JSON.parse(out.lines.join('\n'))).toMatchObject({ replayed: [{ result: 'processed' }] });
+    expect(await stores.freshness.allFreshness()).toEqual([
+      expect.objectContaining({
+        source_connection_id: 'sc-replayed',
+        source_type: 'notion',
+        latest_state: null,
+      }),
+    ]);
   });
 });

@@ -2,12 +2,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { AirweaveHttpClient } from '../../lambda/adapters/airweave-client';
 import { SecretsManagerApiKey } from '../../lambda/adapters/airweave-key';
-import { DynamoSourceRegistry } from '../../lambda/adapters/dynamo-source-registry';
 import { SnsOperationsNotifier } from '../../lambda/adapters/operations-notifier';
 import { compose } from '../../lambda/compose';
 import { runtimeSettings } from '../../lambda/core/config';
 import { noMetrics } from '../../lambda/core/metrics';
-import { LOCAL } from '../../local/defaults';
 import type { Log } from '../../lambda/core/ports';
 import { type OperationsNotifier, type ReconcileReport, runReconcile } from '../../lambda/core/reconcile';
 import { CliError } from '../errors';
@@ -25,7 +23,7 @@ async function apiKey(target: Target): Promise<string | undefined> {
   if (fromEnv) return fromEnv;
   const secret = target.outputs.AirweaveApiKeySecretArn;
   if (target.kind !== 'stack' || !secret) return undefined;
-  const client = new SecretsManagerClient({});
+  const client = new SecretsManagerClient(target.aws);
   try {
     return await new SecretsManagerApiKey(client, secret).current();
   } finally {
@@ -35,7 +33,7 @@ async function apiKey(target: Target): Promise<string | undefined> {
 
 function operationsFor(target: Target, out: Output): OperationsNotifier {
   const topic = target.outputs.OperationsTopicArn;
-  if (target.kind === 'stack' && topic) return new SnsOperationsNotifier(new SNSClient({}), topic);
+  if (target.kind === 'stack' && topic) return new SnsOperationsNotifier(new SNSClient(target.aws), topic);
   return { notify: async (subject) => out.note(line`operations: ${subject}`) };
 }
 
@@ -65,7 +63,6 @@ export async function reconcile(
   const notifier = options.dryRun ? undefined : notifierFor(target, out);
   const starter = notifier && starterFor(target, notifier, out.note);
   const silent = { publishEvent: async () => {}, publishAlert: async () => {} };
-  const tableName = target.kind === 'local' ? LOCAL.tableName : (target.outputs.TableName ?? '');
   const report = await runReconcile(
     {
       ...compose(
@@ -75,9 +72,12 @@ export async function reconcile(
           log: noteLog(out),
           metrics: noMetrics,
         },
-        { notifier: notifier ?? silent, starter: starter ?? { start: async () => {} } },
+        {
+          notifier: notifier ?? silent,
+          starter: starter ?? { start: async () => {} },
+          registry: target.registry,
+        },
       ),
-      registry: new DynamoSourceRegistry(target.client, tableName),
       operations: operationsFor(target, out),
       api: new AirweaveHttpClient({ apiUrl, apiKey: key }),
       jobs: target.config.airweave.reconcile.jobs,

@@ -34,7 +34,7 @@ export function starterFor(
     });
   const machines = target.outputs.PipelineStateMachineArns;
   if (!machines) throw new CliError(`${target.name} has no PipelineStateMachineArns output: redeploy it`);
-  return new SfnStarter(new SFNClient({}), JSON.parse(machines) as Record<string, string>);
+  return new SfnStarter(new SFNClient(target.aws), JSON.parse(machines) as Record<string, string>);
 }
 
 export function notifierFor(target: Target, out: Output): Notifier & { close?: () => Promise<void> } {
@@ -45,7 +45,7 @@ export function notifierFor(target: Target, out: Output): Notifier & { close?: (
   if (!events || !alerts)
     throw new CliError(`${target.name} has no EventsTopicArn / AlertTopicArns outputs: redeploy it`);
   out.note(line`publishing to ${events}`);
-  return new SnsNotifier(new SNSClient({}), events, JSON.parse(alerts) as Record<string, string>);
+  return new SnsNotifier(new SNSClient(target.aws), events, JSON.parse(alerts) as Record<string, string>);
 }
 
 /**
@@ -67,7 +67,7 @@ export async function replay(
     notifier && starter
       ? compose(
           { stores: target.stores, settings: runtimeSettings(target.config), log: silent },
-          { notifier, starter },
+          { notifier, starter, registry: target.registry },
         )
       : undefined;
   try {
