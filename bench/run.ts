@@ -18,6 +18,7 @@ import { boardRender } from './board';
 import { cliStartup } from './cli';
 import { latencySection } from './latency';
 import { localServerLoad } from './local-load';
+import { reconcileSection } from './reconcile';
 import { sdkBundlingSection } from './sdk-bundling';
 import { writeUnitsSection } from './write-units';
 
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
   for (const line of [...(await boardRender()), '']) say(line);
   for (const line of [...(await asOfFreshness()), '']) say(line);
   for (const line of await badInputSection()) say(line);
+  for (const line of await reconcileSection()) say(line);
   say('## Budgets');
   say();
   const initOk = bundles.webhookInitMs < 100;
