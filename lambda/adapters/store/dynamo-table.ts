@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { KeyedRule } from '../../core/claims';
-import type { Item, Register, Registers } from '../../core/conditions';
+import { evaluate, type Item, type Register, type Registers } from '../../core/conditions';
 import { Expressions } from './expressions';
 import type { ItemPage, ItemQuery, ItemTable, Key } from './item-table';
 import { GSI1, GSI2, KEY } from '../../core/table-schema';
@@ -76,16 +76,19 @@ export class DynamoTable implements ItemTable {
    * Applies an event to several registers of one item in a single conditional UpdateItem, and returns the
    * item as the last applied update left it (undefined when the event changed nothing). The usual case
    * (events arrive in order, every register moves) costs one call. When the combined condition fails, some
-   * register already holds something newer, so each register is tried on its own; each is a max (or min)
-   * over the events applied, so the item ends the same whatever the arrival order and however often an
-   * event is repeated. No read, no transaction: a single-item write the local engine supports.
+   * register already holds something newer (a duplicate, a late event): one consistent read shows which
+   * registers still move, and only those are written, each on its own. A duplicate then costs one read
+   * instead of a failed write per register (each consumes write capacity). Each register is a max (or
+   * min) over the events applied, so the item ends the same whatever the arrival order and however often
+   * an event is repeated; a register whose condition fails on the item read is one that a write at that
+   * moment would have refused. No transaction: single-item operations the local engine supports.
    */
   async applyRegisters(update: Registers): Promise<Item | undefined> {
     const combined = await this.applyTogether(update, update.registers);
     if (combined || update.registers.length === 1) return combined;
-    const items = await Promise.all(
-      update.registers.map((register) => this.applyTogether(update, [register])),
-    );
+    const current = await this.get(update.key);
+    const moving = update.registers.filter((register) => evaluate(current, register.when));
+    const items = await Promise.all(moving.map((register) => this.applyTogether(update, [register])));
     return items.filter((item) => item !== undefined).at(-1);
   }
 
