@@ -20,7 +20,7 @@ import { ensureTable, localDynamoClient, startEngineProcess } from '../local/eng
 
 const COLLECTION = 'bench-asof';
 const TYPES = ['github', 'slack', 'linear', 'notion'];
-const RULES: FreshnessRule[] = [{ collection: '*', maxAge: '6h' }];
+const RULES: FreshnessRule[] = [{ collection: '*', maxAge: 6 * 3600 }];
 const RETENTION_DAYS = 400;
 
 /** A small deterministic generator: the same history on every run. */

@@ -90,15 +90,15 @@ async function wiring(endpoint: string, delayMs: number) {
     freshness: [],
     alerts: [{ team: 'platform', match: { sourceTypes: ['linear'] } }],
     pipelines: [
-      { name: 'analysis', collection: PIPELINE_COLLECTION, requires: ['github', 'linear'], window: '30m' },
+      { name: 'analysis', collection: PIPELINE_COLLECTION, requires: ['github', 'linear'], window: 30 * 60 },
       {
         name: 'waiting',
         collection: WAITING_COLLECTION,
         requires: ['github', 'never-completes'],
-        window: '30m',
+        window: 30 * 60,
       },
     ],
-    watchdog: { every: '5m', stuckAfter: '6h' },
+    watchdog: { every: 5 * 60, stuckAfter: 6 * 3600 },
   };
   const edges = {
     notifier: new SnsNotifier(

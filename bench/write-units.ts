@@ -130,7 +130,7 @@ export async function writeUnitsSection(endpoint: string): Promise<{ lines: stri
         freshness: [],
         alerts: [{ team: 'platform', match: { sourceTypes: ['linear'] } }],
         pipelines: [],
-        watchdog: { every: '5m', stuckAfter: '6h' },
+        watchdog: { every: 5 * 60, stuckAfter: 6 * 3600 },
       },
       log: quiet,
     },

@@ -1,5 +1,4 @@
-import type { RuntimeSettings } from './core/config';
-import { parseDuration } from './core/duration';
+import type { RuntimeSettings } from './core/settings';
 import { type MetricsSink, noMetrics } from './core/metrics';
 import type { Log, Notifier, PipelineStarter, SigningKeys, Stores } from './core/ports';
 import type { SourceRegistry } from './core/reconcile';
@@ -40,7 +39,7 @@ export function compose<E extends Edges>(input: CompositionInput, edges: E) {
     routes: settings.alerts,
     rules: settings.freshness,
     pipelines: settings.pipelines,
-    stuckAfterSeconds: parseDuration(settings.watchdog.stuckAfter) as number,
+    stuckAfterSeconds: settings.watchdog.stuckAfter,
     now: input.now ?? (() => new Date()),
     log: input.log,
     metrics: input.metrics ?? noMetrics,

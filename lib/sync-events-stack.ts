@@ -18,7 +18,6 @@ import {
   type RuntimeSettings,
   runtimeSettings,
 } from '../lambda/core/config';
-import { parseDuration } from '../lambda/core/duration';
 import { ENV } from '../lambda/core/table-schema';
 import { AlertTopics, pascalCase } from './alert-topics';
 import { ChainedPipeline } from './chained-pipeline';
@@ -127,8 +126,7 @@ export class SyncEventsStack extends Stack {
       settings,
       eventsTopic: this.eventsTopic.topic,
       alertTopics: this.alertTopics,
-      // The config schema has already proven the duration parses.
-      every: Duration.seconds(parseDuration(config.watchdog.every) as number),
+      every: Duration.seconds(config.watchdog.every),
     });
     // The topics' one key again (a customer-managed key costs per month); the topic allows CloudWatch alarms on it.
     this.operationsTopic = new OperationsTopic(this, 'OperationsTopic', {
@@ -144,7 +142,7 @@ export class SyncEventsStack extends Stack {
       stateMachines: Object.fromEntries(
         Object.entries(this.pipelines).map(([name, pipeline]) => [name, pipeline.stateMachine]),
       ),
-      every: Duration.seconds(parseDuration(config.airweave.reconcile.every) as number),
+      every: Duration.seconds(config.airweave.reconcile.every),
     });
     // The webhook hands pending/running events to the reconciler (asynchronously) on suspicion.
     this.ingress.webhookFunction.addEnvironment(

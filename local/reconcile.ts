@@ -1,6 +1,5 @@
 import { AirweaveHttpClient } from '../lambda/adapters/airweave-client';
-import { AIRWEAVE_DEFAULTS, type RuntimeSettings } from '../lambda/core/config';
-import { parseDuration } from '../lambda/core/duration';
+import { AIRWEAVE_DEFAULTS, type RuntimeSettings } from '../lambda/core/settings';
 import type { SyncEvent } from '../lambda/core/events';
 import type { FreshnessRecord } from '../lambda/core/freshness';
 import {
@@ -65,7 +64,7 @@ export function localReconciler(options: {
       if (!on) return;
       const pass = () => track(runReconcile(deps));
       pass();
-      timer = setInterval(pass, (parseDuration(config.reconcile.every) as number) * 1000);
+      timer = setInterval(pass, config.reconcile.every * 1000);
       timer.unref();
     },
     async stop(): Promise<void> {

@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readConfigFile } from '../bin/config-file';
 import { ConfigError } from '../lambda/core/config';
+import { formatDuration } from '../lambda/core/duration';
 import { splitSecrets } from '../lambda/core/signature';
 import { DEFAULT_CONFIG_PATH, fromProjectRoot, LOCAL, localDataDir } from './defaults';
 import { drained } from '../cli/output';
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
       `  dynamodb   ${stack.dynamodbEndpoint}  table ${stack.tableName}  data ${dataDir}`,
       `  config     ${configPath}`,
       `  secret     ${secrets[0]}  (${origin})`,
-      `  reconcile  ${process.env.AIRWEAVE_API_KEY ? `${process.env.AIRWEAVE_API_URL || config.airweave.apiUrl} every ${config.airweave.reconcile.every}` : "off (set AIRWEAVE_API_KEY to reconcile with Airweave's API)"}`,
+      `  reconcile  ${process.env.AIRWEAVE_API_KEY ? `${process.env.AIRWEAVE_API_URL || config.airweave.apiUrl} every ${formatDuration(config.airweave.reconcile.every)}` : "off (set AIRWEAVE_API_KEY to reconcile with Airweave's API)"}`,
       '',
       'Send a signed test event, then look at freshness:',
       `  ${sendCommand}${stack.url.endsWith(`:${LOCAL.port}`) ? '' : ` --endpoint ${stack.url}/webhooks/airweave`}`,

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { dynamoStores } from '../lambda/adapters/store';
 import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
 import { type AppConfig, runtimeSettings } from '../lambda/core/config';
-import { parseDuration } from '../lambda/core/duration';
 import type { Log } from '../lambda/core/ports';
 import { compose } from '../lambda/compose';
 import { runWatchdog } from '../lambda/core/watchdog';
@@ -121,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     server.listen(options.port ?? LOCAL.port, host, () => resolve());
   });
 
-  const everyMs = (parseDuration(settings.watchdog.every) as number) * 1000;
+  const everyMs = settings.watchdog.every * 1000;
   const watchdog = setInterval(() => {
     runWatchdog({ ...deps, ...reconciler.hooks.watchdog }).catch((error: unknown) =>
       print(`watchdog: ${(error as Error).message}`),

@@ -221,10 +221,10 @@ describe('the airweave config section', () => {
   it('defaults to the public API, every 15 minutes, the latest 5 jobs', () => {
     expect(parseConfig({}).airweave).toEqual({
       apiUrl: 'https://api.airweave.ai',
-      reconcile: { every: '15m', jobs: 5 },
+      reconcile: { every: 15 * 60, jobs: 5 },
     });
     expect(parseConfig({ airweave: { reconcile: { jobs: 10 } } }).airweave.reconcile).toEqual({
-      every: '15m',
+      every: 15 * 60,
       jobs: 10,
     });
   });

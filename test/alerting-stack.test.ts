@@ -186,7 +186,7 @@ describe('function environment', () => {
       { team: 'platform', match: { collections: ['engineering-*'], sourceTypes: ['github', 'linear'] } },
       { team: 'data', match: {} },
     ]);
-    expect(settings.watchdog).toEqual({ every: '5m', stuckAfter: '6h' });
+    expect(settings.watchdog).toEqual({ every: 5 * 60, stuckAfter: 6 * 3600 });
     expect(JSON.stringify(settings)).not.toMatch(/@example\.com/);
   });
 });

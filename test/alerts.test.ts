@@ -157,7 +157,7 @@ describe('events topic', () => {
 });
 
 describe('watchdog', () => {
-  const rules: FreshnessRule[] = [{ collection: 'engineering-*', sourceType: 'github', maxAge: '1h' }];
+  const rules: FreshnessRule[] = [{ collection: 'engineering-*', sourceType: 'github', maxAge: 3600 }];
   const clock = { now: NOW };
 
   async function watchdogSetup() {

@@ -33,14 +33,14 @@ it('500 sources of one collection completing at once: none lost, each pipeline o
     name: 'pair',
     collection: COLLECTION,
     requires: [source(10).id, source(490).id],
-    window: '30m',
+    window: 30 * 60,
   };
   const everyGithub: PipelineSpec = {
     name: 'every-github',
     collection: COLLECTION,
     requires: ['github'],
-    window: '30m',
-    cooldown: '1h',
+    window: 30 * 60,
+    cooldown: 3600,
   };
   const starter = new RecordingStarter();
   const { webhook, stores } = wire(engine.client, table, { pipelines: [pair, everyGithub], starter });

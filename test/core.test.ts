@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, parseConfig } from '../lambda/core/config';
-import { parseDuration } from '../lambda/core/duration';
+import { formatDuration, parseDuration } from '../lambda/core/duration';
+import { SettingError } from '../lambda/core/errors';
+import { parseRuntimeSettings } from '../lambda/core/settings';
 import { classifyPayload } from '../lambda/core/events';
 import { decodeSecrets, sign, signedHeaders, verifyDelivery } from '../lambda/core/signature';
 import { normalizeTimestamp } from '../lambda/core/timestamp';
@@ -222,5 +224,51 @@ describe('app config', () => {
     ]);
     expect(parseDuration('0m')).toBeUndefined();
     expect(parseDuration('1w')).toBeUndefined();
+  });
+
+  it('turns every duration into seconds once, at parse time, defaults included', () => {
+    const config = parseConfig({
+      freshness: [{ collection: '*', maxAge: '6h' }],
+      pipelines: [{ name: 'p', collection: 'c', requires: ['x'], window: '30m', cooldown: '90s' }],
+      watchdog: { stuckAfter: '2d' },
+    });
+    expect(config.freshness[0]?.maxAge).toBe(21600);
+    expect(config.pipelines[0]).toMatchObject({ window: 1800, cooldown: 90 });
+    expect(config.watchdog).toEqual({ every: 300, stuckAfter: 172800 });
+    expect(config.airweave.reconcile.every).toBe(900);
+  });
+
+  it('writes seconds back as the config does, in the largest whole unit', () => {
+    expect([1800, 3600, 90, 86400 * 2, 5400].map(formatDuration)).toEqual(['30m', '1h', '90s', '2d', '90m']);
+  });
+});
+
+describe('runtime settings (the functions parse their environment once, at cold start)', () => {
+  const valid = {
+    retentionDays: 400,
+    freshness: [{ collection: '*', maxAge: 21600 }],
+    alerts: [{ team: 'ops', match: {} }],
+    watchdog: { every: 300, stuckAfter: 21600 },
+    pipelines: [{ name: 'p', collection: 'c', requires: ['x'], window: 1800 }],
+  };
+
+  it('reads what the stack writes, seconds as numbers', () => {
+    const config = parseConfig({ freshness: [{ collection: '*', maxAge: '6h' }] });
+    const { freshness, watchdog } = parseRuntimeSettings(JSON.stringify(valid), 'SETTINGS');
+    expect(freshness).toEqual(config.freshness);
+    expect(watchdog.stuckAfter).toBe(21600);
+  });
+
+  it.each([
+    ['not json', 'SETTINGS is not JSON'],
+    [JSON.stringify({ ...valid, watchdog: { every: '5m', stuckAfter: 21600 } }), 'no valid watchdog.every'],
+    [
+      JSON.stringify({ ...valid, pipelines: [{ ...valid.pipelines[0], window: -1 }] }),
+      'no valid pipelines[0].window',
+    ],
+    [JSON.stringify({ ...valid, retentionDays: undefined }), 'no valid retentionDays'],
+  ])('refuses %s, naming the variable and the field', (text, message) => {
+    expect(() => parseRuntimeSettings(text, 'SETTINGS')).toThrow(SettingError);
+    expect(() => parseRuntimeSettings(text, 'SETTINGS')).toThrow(message);
   });
 });

@@ -18,7 +18,7 @@ const pipeline: PipelineSpec = {
   name: 'analysis',
   collection: 'engineering-context-ab123',
   requires: ['github', 'linear'],
-  window: '2h',
+  window: 2 * 3600,
 };
 const JOBS = 40;
 

@@ -81,7 +81,7 @@ function recorded(type: LifecycleEventType, job: string, atMs: number, receivedM
   return { ...event, svix_id: `msg_${job}_${type}`, received_at: iso(receivedMs) };
 }
 
-const rules: FreshnessRule[] = [{ collection: '*', maxAge: '3h' }];
+const rules: FreshnessRule[] = [{ collection: '*', maxAge: 3 * 3600 }];
 const OUTCOMES: LifecycleEventType[] = ['sync.completed', 'sync.completed', 'sync.failed', 'sync.cancelled'];
 
 /** Jobs one per `gapMinutes`: pending, running, then an outcome, each delivered after its delay. */

@@ -13,8 +13,8 @@ beforeAll(async () => {
 afterAll(() => engine.stop());
 
 const rules: FreshnessRule[] = [
-  { collection: '*', sourceType: 'github', maxAge: '30m' },
-  { collection: '*', sourceType: 'slack', maxAge: '2h' },
+  { collection: '*', sourceType: 'github', maxAge: 30 * 60 },
+  { collection: '*', sourceType: 'slack', maxAge: 2 * 3600 },
 ];
 const START = Date.UTC(2026, 3, 23, 12, 0, 0);
 const SOURCES = ['github', 'slack'] as const;

@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => engine.stop());
 
-const rules: FreshnessRule[] = [{ collection: '*', sourceType: 'github', maxAge: '2h' }];
+const rules: FreshnessRule[] = [{ collection: '*', sourceType: 'github', maxAge: 2 * 3600 }];
 const COLLECTION = 'engineering-context-ab123';
 const at = (time: string) => `2026-04-23T${time}.000000Z`;
 

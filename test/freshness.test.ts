@@ -11,9 +11,9 @@ afterAll(() => engine.stop());
 
 // NOW is 13:55; the rules give github 1h and slack 10 minutes.
 const rules: FreshnessRule[] = [
-  { collection: 'engineering-*', sourceType: 'github', maxAge: '1h' },
-  { collection: '*', sourceType: 'slack', maxAge: '10m' },
-  { collection: '*', sourceType: 'slack', maxAge: '2h' },
+  { collection: 'engineering-*', sourceType: 'github', maxAge: 3600 },
+  { collection: '*', sourceType: 'slack', maxAge: 10 * 60 },
+  { collection: '*', sourceType: 'slack', maxAge: 2 * 3600 },
 ];
 
 const SOURCE_KEYS = [

@@ -68,7 +68,7 @@ async function deliver(deliveries: Delivery[]) {
     jobs,
     // The failure log may keep already-resolved entries depending on order; what it means must not differ.
     freshness: freshness.map(({ failure_log: _log, ...record }) => record),
-    view: freshness.map((record) => sourceFreshness(record, [{ collection: '*', maxAge: '1d' }], NOW)),
+    view: freshness.map((record) => sourceFreshness(record, [{ collection: '*', maxAge: 86400 }], NOW)),
     auditCount: items.filter((i) => i.entity === 'event').length,
   };
 }

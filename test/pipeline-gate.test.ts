@@ -15,7 +15,7 @@ const analysis: PipelineSpec = {
   name: 'error-analysis',
   collection: COLLECTION,
   requires: ['github', 'linear'],
-  window: '30m',
+  window: 30 * 60,
 };
 
 const at = (time: string) => `2026-04-23T${time}.000000Z`;
@@ -82,7 +82,7 @@ describe('pipeline gate', () => {
   });
 
   it('needs a completion newer than the last run consumed, and honours the cooldown', async () => {
-    const { deliver, starter } = await setup([{ ...analysis, cooldown: '1h' }]);
+    const { deliver, starter } = await setup([{ ...analysis, cooldown: 3600 }]);
     await deliver(completed('github', 'g1', '13:00:00'));
     await deliver(completed('linear', 'l1', '13:01:00'));
     expect(starter.executions.size).toBe(1);

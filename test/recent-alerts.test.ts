@@ -29,7 +29,7 @@ const pipeline = (overrides: Partial<PipelineView & { team: string }>): Pipeline
 });
 
 const routes = [{ team: 'platform', match: { collections: ['engineering-*'] } }];
-const rules = [{ collection: '*', sourceType: 'github', maxAge: '6h' }];
+const rules = [{ collection: '*', sourceType: 'github', maxAge: 6 * 3600 }];
 
 describe('recent alerts derived from the table', () => {
   it("shows a source's latest failure with the teams its job was alerted to and whether the alert settled", () => {

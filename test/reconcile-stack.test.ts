@@ -60,7 +60,7 @@ describe('the reconciler in the stack', () => {
     expect(env[ENV.airweaveKeySecretArn]).toEqual({ Ref: logicalId(stack.reconciler.secret) });
     expect(JSON.parse(env[ENV.settings] as string).airweave).toEqual({
       apiUrl: 'https://api.airweave.ai',
-      reconcile: { every: '10m', jobs: 7 },
+      reconcile: { every: 10 * 60, jobs: 7 },
     });
     expect(env[ENV.operationsTopicArn]).toEqual({ Ref: logicalId(stack.operationsTopic.topic) });
   });

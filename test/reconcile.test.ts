@@ -182,7 +182,7 @@ describe('a reconciliation run', () => {
   });
 
   it('lists every source connection, so a source whose events were all lost appears (awaiting its first sync)', async () => {
-    const w = await fresh({ rules: [{ collection: '*', maxAge: '6h' }] });
+    const w = await fresh({ rules: [{ collection: '*', maxAge: 6 * 3600 }] });
     const report = await runReconcile(w.reconcile);
     expect(report.sources.map((s) => [s.source_type, s.registered, s.jobs_checked])).toEqual([
       ['github', true, 0],
@@ -389,8 +389,8 @@ describe('source lifecycle events', () => {
 
   it('source_connection.deleted retires: hidden unless all=true, no stale alert, no pipeline block, history kept', async () => {
     const w = await fresh({
-      rules: [{ collection: '*', maxAge: '1h' }],
-      pipelines: [{ name: 'p', collection: COLLECTION, requires: ['github', 'slack'], window: '1h' }],
+      rules: [{ collection: '*', maxAge: 3600 }],
+      pipelines: [{ name: 'p', collection: COLLECTION, requires: ['github', 'slack'], window: 3600 }],
     });
     await deliver(
       w,

@@ -1,4 +1,4 @@
-import type { RuntimeSettings } from '../core/config';
+import { parseRuntimeSettings, type RuntimeSettings } from '../core/settings';
 import { SettingError } from '../core/errors';
 import { ENV } from '../core/table-schema';
 
@@ -10,30 +10,12 @@ export function requireEnv(name: string): string {
 }
 
 /**
- * The runtime part of the app config, written by the stack from a config already validated at synth
- * time (`core/config.ts`). Only its shape is checked here: the full schema would put the config
- * validator, and its size, into every function's cold start.
+ * The runtime part of the app config, parsed once at cold start into typed values (durations in seconds)
+ * with the runtime schema (`core/settings.ts`): a bad value fails the cold start with the variable and the
+ * field named, never a request. The config's full schema stays out of the functions' bundles.
  */
 export function readSettings(): RuntimeSettings {
-  const text = requireEnv(ENV.settings);
-  let value: Partial<Record<keyof RuntimeSettings, unknown>>;
-  try {
-    value = JSON.parse(text) as typeof value;
-  } catch {
-    throw new SettingError(`environment variable ${ENV.settings} is not JSON`);
-  }
-  const shape: Record<keyof RuntimeSettings, (v: unknown) => boolean> = {
-    retentionDays: (v) => typeof v === 'number' && v > 0,
-    freshness: Array.isArray,
-    alerts: Array.isArray,
-    watchdog: (v) => typeof v === 'object' && v !== null,
-    airweave: (v) => v === undefined || (typeof v === 'object' && v !== null),
-    pipelines: Array.isArray,
-  };
-  for (const [key, valid] of Object.entries(shape))
-    if (!valid(value[key as keyof RuntimeSettings]))
-      throw new SettingError(`environment variable ${ENV.settings} has no valid ${key}`);
-  return value as RuntimeSettings;
+  return parseRuntimeSettings(requireEnv(ENV.settings), ENV.settings);
 }
 
 /** A JSON object of strings from the environment (topic ARNs by team), or a SettingError naming it. */

@@ -1,46 +1,69 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { parseDuration } from './duration';
+import { AIRWEAVE_DEFAULTS, type RuntimeSettings, WATCHDOG_DEFAULTS } from './settings';
+
+export { AIRWEAVE_DEFAULTS, WATCHDOG_DEFAULTS, type RuntimeSettings } from './settings';
 
 /**
- * The app config (docs/DESIGN.md section 6): one JSON document, read by `bin/` (and by local mode), validated
- * here with an error that names the bad field. Durations are kept as written and converted with
- * `parseDuration`, which the schema has already proven succeeds.
+ * The app config (docs/DESIGN.md section 6): one JSON document, read by `bin/` (and by local mode), parsed
+ * here into typed values with an error that names the bad field. Durations are written as text (`90s`,
+ * `30m`, `6h`, `2d`) and parsed once, here, into whole seconds: no later code re-parses or casts them.
+ *
+ * zod/mini rather than classic zod: the same checks at a fraction of the load time, which every CLI command
+ * that reads the config pays (BENCHMARKS.md, "CLI start").
  */
-/** The `airweave` section when the config leaves it (or parts of it) out. */
-export const AIRWEAVE_DEFAULTS = {
-  apiUrl: 'https://api.airweave.ai',
-  reconcile: { every: '15m', jobs: 5 },
-};
 
-const duration = z.string().refine((v) => parseDuration(v) !== undefined, {
-  message: 'expected a duration such as 90s, 30m, 6h or 2d',
-});
-const collectionPattern = z
-  .string()
-  .min(1)
-  .refine((v) => !v.slice(0, -1).includes('*'), {
+// zod/mini loads no messages of its own ("Invalid input"): the English ones name what was expected, as a
+// config error must. Only this module sets them, so the functions' bundles stay without them.
+z.config(en());
+
+/** A duration of the config as text, parsed into seconds; the issue names the field and the expected form. */
+const duration = z.pipe(
+  z.string(),
+  z.transform((value: string, ctx) => {
+    const seconds = parseDuration(value);
+    if (seconds !== undefined) return seconds;
+    ctx.issues.push({
+      code: 'custom',
+      message: 'expected a duration such as 90s, 30m, 6h or 2d',
+      input: value,
+    });
+    return z.NEVER;
+  }),
+);
+
+const nonEmpty = z.string().check(z.minLength(1));
+const collectionPattern = nonEmpty.check(
+  z.refine((v) => !v.slice(0, -1).includes('*'), {
     message: 'only a trailing * is allowed in a collection pattern',
-  });
-const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected lower-case letters, digits and dashes');
+  }),
+);
+const name = z
+  .string()
+  .check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected lower-case letters, digits and dashes'));
 const arn = (service: string) =>
-  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `expected an ARN of ${service}`);
+  z.string().check(z.regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `expected an ARN of ${service}`));
+const emails = z._default(z.array(z.email()), []);
 
 const freshnessRule = z.strictObject({
   collection: collectionPattern,
-  sourceType: z.string().min(1).optional(),
-  sourceConnectionId: z.string().min(1).optional(),
+  sourceType: z.optional(nonEmpty),
+  sourceConnectionId: z.optional(nonEmpty),
+  /** Seconds. */
   maxAge: duration,
 });
 
 const alertRoute = z.strictObject({
   team: name,
-  match: z
-    .strictObject({
-      collections: z.array(collectionPattern).min(1).optional(),
-      sourceTypes: z.array(z.string().min(1)).min(1).optional(),
-    })
-    .default({}),
-  emails: z.array(z.email()).default([]),
+  match: z._default(
+    z.strictObject({
+      collections: z.optional(z.array(collectionPattern).check(z.minLength(1))),
+      sourceTypes: z.optional(z.array(nonEmpty).check(z.minLength(1))),
+    }),
+    {},
+  ),
+  emails,
 });
 
 /**
@@ -51,84 +74,98 @@ const pipelineStep = z.union([
   z.strictObject({ lambda: arn('lambda') }),
   z.strictObject({ stateMachine: arn('states') }),
   z.strictObject({
-    handler: z.string().regex(/\.(ts|js)$/, 'expected a .ts or .js file exporting `handler`'),
+    handler: z.string().check(z.regex(/\.(ts|js)$/, 'expected a .ts or .js file exporting `handler`')),
   }),
 ]);
 
 const pipeline = z.strictObject({
   name,
-  collection: z
-    .string()
-    .min(1)
-    .refine((v) => !v.includes('*'), {
-      message: 'a pipeline names one collection, not a pattern',
-    }),
-  requires: z.array(z.string().min(1)).min(1),
+  collection: nonEmpty.check(
+    z.refine((v) => !v.includes('*'), { message: 'a pipeline names one collection, not a pattern' }),
+  ),
+  requires: z.array(nonEmpty).check(z.minLength(1)),
+  /** Seconds. */
   window: duration,
-  cooldown: duration.optional(),
-  team: name.optional(),
-  steps: z.array(pipelineStep).default([]),
+  /** Seconds. */
+  cooldown: z.optional(duration),
+  team: z.optional(name),
+  steps: z._default(z.array(pipelineStep), []),
 });
 
 export const appConfigSchema = z
   .strictObject({
-    $schema: z.string().optional(),
-    retentionDays: z.number().int().min(1).max(3650).default(400),
-    freshness: z.array(freshnessRule).default([]),
-    alerts: z.array(alertRoute).default([]),
-    pipelines: z.array(pipeline).default([]),
-    watchdog: z
-      .strictObject({ every: duration.default('5m'), stuckAfter: duration.default('6h') })
-      .default({ every: '5m', stuckAfter: '6h' }),
+    $schema: z.optional(z.string()),
+    retentionDays: z._default(z.int().check(z.minimum(1), z.maximum(3650)), 400),
+    freshness: z._default(z.array(freshnessRule), []),
+    alerts: z._default(z.array(alertRoute), []),
+    pipelines: z._default(z.array(pipeline), []),
+    watchdog: z._default(
+      z.strictObject({
+        every: z._default(duration, WATCHDOG_DEFAULTS.every),
+        stuckAfter: z._default(duration, WATCHDOG_DEFAULTS.stuckAfter),
+      }),
+      WATCHDOG_DEFAULTS,
+    ),
     // Who receives the alerts that match no team (the `default` topic).
-    defaultAlerts: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
-    operations: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
+    defaultAlerts: z._default(z.strictObject({ emails }), { emails: [] }),
+    operations: z._default(z.strictObject({ emails }), { emails: [] }),
     // Reconciliation with Airweave's API (README "Reconciliation"): off until the API key is set.
-    airweave: z
-      .strictObject({
-        apiUrl: z
-          .url({ protocol: /^https?$/, error: 'expected the API base URL, such as https://api.airweave.ai' })
-          .default(AIRWEAVE_DEFAULTS.apiUrl),
-        reconcile: z
-          .strictObject({
-            every: duration.default(AIRWEAVE_DEFAULTS.reconcile.every),
+    airweave: z._default(
+      z.strictObject({
+        apiUrl: z._default(
+          z.url({
+            protocol: /^https?$/,
+            error: 'expected the API base URL, such as https://api.airweave.ai',
+          }),
+          AIRWEAVE_DEFAULTS.apiUrl,
+        ),
+        reconcile: z._default(
+          z.strictObject({
+            every: z._default(duration, AIRWEAVE_DEFAULTS.reconcile.every),
             // Airweave's jobs endpoint takes a limit of 1-1000.
-            jobs: z.number().int().min(1).max(1000).default(AIRWEAVE_DEFAULTS.reconcile.jobs),
-          })
-          .default(AIRWEAVE_DEFAULTS.reconcile),
-      })
-      .default(AIRWEAVE_DEFAULTS),
+            jobs: z._default(z.int().check(z.minimum(1), z.maximum(1000)), AIRWEAVE_DEFAULTS.reconcile.jobs),
+          }),
+          AIRWEAVE_DEFAULTS.reconcile,
+        ),
+      }),
+      AIRWEAVE_DEFAULTS,
+    ),
   })
-  .superRefine((config, ctx) => {
-    const teams = new Set<string>();
-    config.alerts.forEach((route, i) => {
-      if (teams.has(route.team) || route.team === 'default')
-        ctx.addIssue({
-          code: 'custom',
-          path: ['alerts', i, 'team'],
-          message: `team "${route.team}" is taken`,
-        });
-      teams.add(route.team);
-    });
-    const pipelines = new Set<string>();
-    config.pipelines.forEach((p, i) => {
-      if (pipelines.has(p.name))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['pipelines', i, 'name'],
-          message: `pipeline "${p.name}" is declared twice`,
-        });
-      pipelines.add(p.name);
-      if (p.team !== undefined && !teams.has(p.team))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['pipelines', i, 'team'],
-          message: `no alert team "${p.team}"`,
-        });
-    });
-  });
+  .check(
+    z.superRefine((config, ctx) => {
+      const teams = new Set<string>();
+      config.alerts.forEach((route, i) => {
+        if (teams.has(route.team) || route.team === 'default')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['alerts', i, 'team'],
+            message: `team "${route.team}" is taken`,
+          });
+        teams.add(route.team);
+      });
+      const pipelines = new Set<string>();
+      config.pipelines.forEach((p, i) => {
+        if (pipelines.has(p.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pipelines', i, 'name'],
+            message: `pipeline "${p.name}" is declared twice`,
+          });
+        pipelines.add(p.name);
+        if (p.team !== undefined && !teams.has(p.team))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pipelines', i, 'team'],
+            message: `no alert team "${p.team}"`,
+          });
+      });
+    }),
+  );
 
-export type AppConfig = z.infer<typeof appConfigSchema>;
+/** The parsed config: durations in seconds. */
+export type AppConfig = z.output<typeof appConfigSchema>;
+/** The config as written (durations as text), e.g. for tests and `CdkPipelineProps`. */
+export type AppConfigDocument = z.input<typeof appConfigSchema>;
 export type FreshnessRule = AppConfig['freshness'][number];
 export type AlertRoute = AppConfig['alerts'][number];
 export type PipelineConfig = AppConfig['pipelines'][number];
@@ -156,22 +193,7 @@ function formatPath(path: readonly PropertyKey[]): string {
   );
 }
 
-/** The part of the config the Lambdas need at run time, passed to them as one JSON environment variable. */
-export interface RuntimeSettings {
-  readonly retentionDays: number;
-  readonly freshness: readonly FreshnessRule[];
-  /** Team routing without the subscribers: the functions need to know who matches, not who is told. */
-  readonly alerts: readonly Pick<AlertRoute, 'team' | 'match'>[];
-  readonly watchdog: AppConfig['watchdog'];
-  /** Absent in settings built by hand (tests, benchmarks): `AIRWEAVE_DEFAULTS` apply. */
-  readonly airweave?: AppConfig['airweave'];
-  /** Pipelines without their steps: the gate needs what they require, not what they run. */
-  readonly pipelines: readonly Pick<
-    PipelineConfig,
-    'name' | 'collection' | 'requires' | 'window' | 'cooldown' | 'team'
-  >[];
-}
-
+/** The runtime part of a parsed config, as the stack writes it into the functions' environment. */
 export function runtimeSettings(config: AppConfig): RuntimeSettings {
   return {
     retentionDays: config.retentionDays,

@@ -9,6 +9,15 @@ export function parseDuration(text: string): number | undefined {
   return seconds > 0 ? seconds : undefined;
 }
 
+/**
+ * Seconds back as the config writes them, in the largest unit that divides them (`1800` -> `30m`), so what
+ * the API and CLI show matches the config file.
+ */
+export function formatDuration(seconds: number): string {
+  const unit = (['d', 'h', 'm'] as const).find((u) => seconds % UNIT_SECONDS[u] === 0) ?? 's';
+  return `${seconds / UNIT_SECONDS[unit]}${unit}`;
+}
+
 /** "3 min ago"-style text for a number of seconds, used by the CLI and alert messages. */
 export function formatAge(seconds: number): string {
   if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;

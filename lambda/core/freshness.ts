@@ -1,5 +1,4 @@
 import type { FreshnessRule } from './config';
-import { parseDuration } from './duration';
 import type { EventOrigin } from './events';
 import { isActive, type JobState } from './job-state';
 import { matchesPattern } from './patterns';
@@ -112,7 +111,7 @@ export function maxAgeFor(rules: readonly FreshnessRule[], record: FreshnessReco
         (rule.sourceType === undefined || rule.sourceType === record.source_type) &&
         (rule.sourceConnectionId === undefined || rule.sourceConnectionId === record.source_connection_id),
     )
-    .map((rule) => parseDuration(rule.maxAge) as number);
+    .map((rule) => rule.maxAge);
   return ages.length > 0 ? Math.min(...ages) : null;
 }
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { PipelineConfig } from './config';
-import { parseDuration } from './duration';
 import type { SyncEvent } from './events';
 import type { FreshnessRecord } from './freshness';
 import { toMillis } from './timestamp';
@@ -89,7 +88,7 @@ export function evaluateGate(
   gate: GateState | undefined,
   now: Date,
 ): GateDecision {
-  const windowMs = (parseDuration(spec.window) as number) * 1000;
+  const windowMs = spec.window * 1000;
   const triggerMs = toMillis(trigger.timestamp);
   const consumed: Record<string, Consumed> = {};
   const missing: string[] = [];
@@ -126,7 +125,7 @@ export function evaluateGate(
   });
   if (!newer) return { kind: 'consumed' };
   if (spec.cooldown !== undefined && gate?.last_started_at) {
-    const until = toMillis(gate.last_started_at) + (parseDuration(spec.cooldown) as number) * 1000;
+    const until = toMillis(gate.last_started_at) + spec.cooldown * 1000;
     if (now.getTime() < until) return { kind: 'cooldown', until: new Date(until).toISOString() };
   }
   return { kind: 'ready', consumed };

@@ -1,3 +1,4 @@
+import { formatDuration } from './duration';
 import type { FreshnessRecord } from './freshness';
 import { requirementMatches, type PipelineSpec } from './pipeline-gate';
 
@@ -62,7 +63,7 @@ export function pipelineView(
     name: spec.name,
     collection: spec.collection,
     requires: spec.requires,
-    window: spec.window,
+    window: formatDuration(spec.window),
     gate: {
       state,
       runs_claimed: typeof gate?.version === 'number' ? gate.version : 0,

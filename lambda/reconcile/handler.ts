@@ -12,7 +12,7 @@ import { SnsNotifier } from '../adapters/sns-notifier';
 import { dynamoStores } from '../adapters/store';
 import { lambdaTelemetry } from '../adapters/telemetry';
 import { compose } from '../compose';
-import { AIRWEAVE_DEFAULTS } from '../core/config';
+import { AIRWEAVE_DEFAULTS } from '../core/settings';
 import type { SyncEvent } from '../core/events';
 import { SERVICE } from '../core/metrics';
 import { reconcileOnSuspicion, type ReconcileDeps, runReconcile } from '../core/reconcile';

@@ -64,7 +64,7 @@ export function reconcileWiring(
         freshness: options.rules ?? [],
         alerts: options.routes ?? [],
         pipelines: options.pipelines ?? [],
-        watchdog: { every: '5m', stuckAfter: '6h' },
+        watchdog: { every: 5 * 60, stuckAfter: 6 * 3600 },
       },
       now,
       log: silentLog,

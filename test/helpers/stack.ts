@@ -52,7 +52,7 @@ export function wire(
         freshness: options.rules ?? [],
         alerts: options.routes ?? [],
         pipelines: options.pipelines ?? [],
-        watchdog: { every: '5m', stuckAfter: '6h' },
+        watchdog: { every: 5 * 60, stuckAfter: 6 * 3600 },
       },
       log: options.log ?? silentLog,
       now: options.now ?? (() => NOW),
