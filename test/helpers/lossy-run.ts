@@ -38,8 +38,8 @@ import { parseBody } from './stack';
 
 export const T0 = Date.parse('2026-04-23T12:00:00.000Z');
 export const HORIZON_MS = 90_000;
-/** The freshness SLA and the stuck threshold, compressed like the rest. */
-export const MAX_AGE = '60s';
+/** The freshness SLA (seconds, as the parsed config holds it) and the stuck threshold, compressed like the rest. */
+export const MAX_AGE = 60;
 export const STUCK_AFTER_SECONDS = 20;
 export const RECONCILE_EVERY_MS = 30_000;
 export const WATCHDOG_EVERY_MS = 10_000;
