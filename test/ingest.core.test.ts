@@ -1,0 +1,345 @@
+import { memoryStores } from '../lambda/adapters/store';
+import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
+import { compose } from '../lambda/compose';
+import type { AlertRoute } from '../lambda/core/config';
+import { PayloadTooLargeError, SignatureError } from '../lambda/core/errors';
+import type { SyncEvent } from '../lambda/core/events';
+import { ingest, MAX_BODY_BYTES, processDelivery } from '../lambda/core/ingest';
+import type { EventRecorder, SigningKeys } from '../lambda/core/ports';
+import { decodeSecrets, signedHeaders } from '../lambda/core/signature';
+import { settingsOf } from './helpers/core-fixtures';
+import {
+  type CurrentPayload,
+  currentPayload,
+  NOW,
+  NOW_SECONDS,
+  OTHER_SECRET,
+  SECRET,
+} from './helpers/deliveries';
+import { RecordingNotifier } from './helpers/recording-notifier';
+import { RecordingStarter } from './helpers/recording-starter';
+import { silentLog } from './helpers/silent-log';
+
+/**
+ * The webhook use case on the in-memory stores (the executable spec that store.property.test.ts holds
+ * equal to DynamoDB on the local engine), so every rule it applies runs in milliseconds under mutation.
+ */
+const COLLECTION = 'engineering-context-ab123';
+const at = (time: string) => `2026-04-23T${time}.000000Z`;
+
+function setup(
+  options: {
+    document?: Record<string, unknown>;
+    keys?: SigningKeys;
+    reconcileSoon?: (e: SyncEvent) => Promise<void>;
+  } = {},
+) {
+  const settings = settingsOf({
+    freshness: [{ collection: '*', maxAge: '6h' }],
+    alerts: [{ team: 'eng', match: { sourceTypes: ['github'] } }],
+    pipelines: [
+      { name: 'analysis', collection: COLLECTION, requires: ['github', 'linear'], window: '1h', team: 'eng' },
+    ],
+    ...options.document,
+  });
+  const stores = memoryStores({ retentionDays: settings.retentionDays });
+  const notifier = new RecordingNotifier();
+  const starter = new RecordingStarter();
+  const deps = {
+    ...compose(
+      {
+        stores,
+        settings: {
+          retentionDays: settings.retentionDays,
+          freshness: settings.freshness,
+          alerts: settings.alerts.map(
+            ({ team, match }) => ({ team, match }) as Pick<AlertRoute, 'team' | 'match'>,
+          ),
+          pipelines: settings.pipelines,
+          watchdog: settings.watchdog,
+        },
+        log: silentLog,
+        now: () => NOW,
+      },
+      { notifier, starter, keys: options.keys ?? new StaticSigningKeys([SECRET]) },
+    ),
+    ...(options.reconcileSoon && { reconcileSoon: options.reconcileSoon }),
+  };
+  let counter = 0;
+  const deliver = (payload: unknown, extra: { id?: string; secret?: string; timestamp?: number } = {}) => {
+    const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    const headers = signedHeaders(
+      extra.secret ?? SECRET,
+      extra.id ?? `msg_${++counter}`,
+      extra.timestamp ?? NOW_SECONDS,
+      text,
+    );
+    return ingest(deps, headers, Buffer.from(text));
+  };
+  return { deps, stores, notifier, starter, deliver };
+}
+
+const event = (type: string, job: string, time: string, extra: Partial<CurrentPayload> = {}) =>
+  currentPayload({ event_type: type, sync_job_id: job, timestamp: at(time), ...extra });
+const completed = (type: string, job: string, time: string) =>
+  event('sync.completed', job, time, { source_type: type, source_connection_id: `conn-${type}` });
+
+describe('ingest on the in-memory stores', () => {
+  it('records a new event once: processed, then a duplicate, with one audit event and one events-topic message each time', async () => {
+    const { deliver, stores, notifier } = setup();
+    const first = await deliver(event('sync.running', 'j1', '13:00:00'), { id: 'msg_a' });
+    expect(first).toMatchObject({ result: 'processed', deliveryId: 'msg_a', event: { state: 'running' } });
+    const again = await deliver(event('sync.running', 'j1', '13:00:00'), { id: 'msg_b' });
+    expect(again).toMatchObject({ result: 'duplicate', deliveryId: 'msg_b' });
+    expect(stores.table.items().filter((i) => i.entity === 'event')).toHaveLength(1);
+    expect(notifier.events).toHaveLength(2);
+  });
+
+  it('reports how long the job ran when this delivery completes it, and only then', async () => {
+    const { deliver } = setup();
+    await deliver(event('sync.running', 'j1', '13:00:00'));
+    const done = await deliver(event('sync.completed', 'j1', '13:02:30'));
+    expect(done.syncDurationSeconds).toBe(150);
+    const repeat = await deliver(event('sync.completed', 'j1', '13:02:30'));
+    expect(repeat.syncDurationSeconds).toBeUndefined();
+    // A later completion of a job already completed earlier does not move its completion time.
+    const late = await deliver(event('sync.completed', 'j1', '13:05:00'), { id: 'msg_late' });
+    expect(late.syncDurationSeconds).toBeUndefined();
+    const { deliver: fresh } = setup();
+    expect((await fresh(event('sync.completed', 'j2', '13:00:00'))).syncDurationSeconds).toBeUndefined();
+    const { deliver: failing } = setup();
+    await failing(event('sync.running', 'j3', '13:00:00'));
+    expect((await failing(event('sync.failed', 'j3', '13:01:00'))).syncDurationSeconds).toBeUndefined();
+  });
+
+  it('records an event type it does not handle as ignored, and quarantines a body that is not a sync event', async () => {
+    const { deliver, stores } = setup();
+    expect(await deliver({ event_type: 'entity.created' })).toMatchObject({ result: 'ignored' });
+    const broken = await deliver('{"event_type": "sync.completed"', { id: 'msg_broken' });
+    expect(broken).toMatchObject({
+      result: 'quarantined',
+      deliveryId: 'msg_broken',
+      reason: expect.any(String),
+    });
+    expect(
+      stores.table
+        .items()
+        .map((i) => i.entity)
+        .sort(),
+    ).toEqual(['ignored', 'quarantine']);
+  });
+
+  it('quarantines an event outside the boundary (a time far past the signature) before any other write', async () => {
+    const { deliver, stores, notifier } = setup();
+    const outcome = await deliver(
+      event('sync.completed', 'j1', '13:00:00', { timestamp: '2026-04-24T13:00:00Z' }),
+    );
+    expect(outcome).toMatchObject({ result: 'quarantined', reason: expect.stringContaining('timestamp') });
+    expect(stores.table.items().map((i) => i.entity)).toEqual(['quarantine']);
+    expect(notifier.events).toEqual([]);
+  });
+
+  it('refuses a body over the limit before checking its signature, and an unsigned or wrongly signed one', async () => {
+    const { deps, deliver } = setup();
+    const big = Buffer.alloc(MAX_BODY_BYTES + 1, 'a');
+    await expect(ingest(deps, {}, big)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(ingest(deps, {}, Buffer.alloc(MAX_BODY_BYTES, ' '))).rejects.toBeInstanceOf(SignatureError);
+    await expect(
+      deliver(event('sync.running', 'j1', '13:00:00'), { secret: OTHER_SECRET }),
+    ).rejects.toMatchObject({
+      reason: 'no-match',
+    });
+  });
+
+  it('after a key rotation, looks once more with reloaded keys before refusing', async () => {
+    const rotated = {
+      reloads: 0,
+      current: async () => decodeSecrets([SECRET]),
+      async reload() {
+        this.reloads++;
+        return decodeSecrets([OTHER_SECRET]);
+      },
+    };
+    const { deliver } = setup({ keys: rotated });
+    expect(await deliver(event('sync.running', 'j1', '13:00:00'), { secret: OTHER_SECRET })).toMatchObject({
+      result: 'processed',
+    });
+    expect(rotated.reloads).toBe(1);
+    // A stale signature is refused without a reload: a new key cannot help.
+    await expect(
+      deliver(event('sync.running', 'j2', '13:00:00'), {
+        secret: OTHER_SECRET,
+        timestamp: NOW_SECONDS - 3600,
+      }),
+    ).rejects.toBeInstanceOf(SignatureError);
+    expect(rotated.reloads).toBe(1);
+  });
+
+  it('alerts a failed job to every matching team once, with the freshness it left', async () => {
+    const { deliver, notifier } = setup();
+    await deliver(event('sync.failed', 'j1', '13:00:00', { error: 'token expired' }), { id: 'msg_1' });
+    await deliver(event('sync.failed', 'j1', '13:00:00', { error: 'token expired' }), { id: 'msg_2' });
+    const alerts = notifier.alertsOf('sync.failed');
+    expect(alerts.map((a) => a.team)).toEqual(['eng']);
+    expect(alerts[0]!.alert).toMatchObject({
+      collection_readable_id: COLLECTION,
+      source_type: 'github',
+      body: { freshness: { status: 'failed', consecutive_failures: 1, last_error: 'token expired' } },
+    });
+  });
+
+  it('a failed alert publish fails the delivery, and the retry alerts only the teams not yet told', async () => {
+    const { deliver, notifier } = setup({
+      document: { alerts: [{ team: 'eng' }, { team: 'ops' }], pipelines: [] },
+    });
+    notifier.failing.add('ops');
+    const failure = event('sync.failed', 'j1', '13:00:00');
+    await expect(deliver(failure, { id: 'msg_1' })).rejects.toThrow('topic of ops unavailable');
+    notifier.failing.clear();
+    await deliver(failure, { id: 'msg_1' });
+    expect(notifier.alertsOf('sync.failed').map((a) => a.team)).toEqual(['eng', 'ops']);
+  });
+
+  it('starts a pipeline when its last requirement completes, and says so in the outcome', async () => {
+    const { deliver, starter } = setup();
+    expect((await deliver(completed('github', 'g1', '13:00:00'))).pipelines).toEqual([
+      { pipeline: 'analysis', decision: 'waiting' },
+    ]);
+    const outcome = await deliver(completed('linear', 'l1', '13:10:00'), { id: 'msg_l1' });
+    expect(outcome.pipelines).toEqual([
+      { pipeline: 'analysis', decision: 'started', executionName: expect.stringMatching(/^analysis-1-/) },
+    ]);
+    expect(starter.inputs('analysis')).toEqual([
+      {
+        pipeline: 'analysis',
+        collection: COLLECTION,
+        consumed: {
+          github: expect.objectContaining({ job_id: 'g1', completed_at: at('13:00:00') }),
+          linear: expect.objectContaining({ job_id: 'l1', completed_at: at('13:10:00') }),
+        },
+        triggered_by: { sync_job_id: 'l1', svix_id: 'msg_l1' },
+      },
+    ]);
+    // The same completions again: consumed, no second run.
+    expect((await deliver(completed('linear', 'l1', '13:10:00'))).pipelines).toEqual([
+      { pipeline: 'analysis', decision: 'consumed' },
+    ]);
+    expect(starter.executions.size).toBe(1);
+  });
+
+  it('a StartExecution that failed after the claim is started again, under the same name, by the next evaluation', async () => {
+    const { deliver, starter } = setup();
+    await deliver(completed('github', 'g1', '13:00:00'));
+    starter.failing = true;
+    await expect(deliver(completed('linear', 'l1', '13:10:00'))).rejects.toThrow('states unavailable');
+    starter.failing = false;
+    const retry = await deliver(completed('linear', 'l1', '13:10:00'));
+    expect(retry.pipelines).toEqual([{ pipeline: 'analysis', decision: 'consumed' }]);
+    expect(starter.executions.size).toBe(1);
+    expect([...starter.executions.keys()][0]).toMatch(/^analysis-1-/);
+  });
+
+  it('a failure of a required source blocks the pipeline with one alert to its team; an old failure does not', async () => {
+    const { deliver, notifier } = setup();
+    const failure = event('sync.failed', 'l1', '13:00:00', {
+      source_type: 'linear',
+      source_connection_id: 'conn-linear',
+    });
+    expect((await deliver(failure, { id: 'msg_1' })).pipelines).toEqual([
+      { pipeline: 'analysis', decision: 'blocked' },
+    ]);
+    expect((await deliver(failure, { id: 'msg_2' })).pipelines).toEqual([
+      { pipeline: 'analysis', decision: 'blocked' },
+    ]);
+    const blocked = notifier.alertsOf('pipeline.blocked');
+    expect(blocked).toHaveLength(1);
+    expect(blocked[0]).toMatchObject({
+      team: 'eng',
+      alert: {
+        subject: `Pipeline analysis blocked: linear failed in ${COLLECTION}`,
+        alert_id: expect.any(String),
+        body: { kind: 'pipeline.blocked', pipeline: 'analysis' },
+      },
+    });
+    // A newer success, then the old failure retried: late, neither blocks nor alerts.
+    await deliver(completed('linear', 'l2', '13:10:00'));
+    expect((await deliver(failure, { id: 'msg_3' })).pipelines).toEqual([
+      { pipeline: 'analysis', decision: 'late-failure' },
+    ]);
+    expect(notifier.alertsOf('pipeline.blocked')).toHaveLength(1);
+  });
+
+  it('a block whose alert could not be published is released, so the retry alerts', async () => {
+    const { deliver, notifier } = setup({
+      document: {
+        alerts: [],
+        pipelines: [{ name: 'analysis', collection: COLLECTION, requires: ['linear'], window: '1h' }],
+      },
+    });
+    notifier.failing.add('default');
+    const failure = event('sync.failed', 'l1', '13:00:00', {
+      source_type: 'linear',
+      source_connection_id: 'conn-linear',
+    });
+    await expect(deliver(failure)).rejects.toThrow('topic of default unavailable');
+    notifier.failing.clear();
+    await deliver(failure);
+    expect(notifier.alertsOf('pipeline.blocked').map((a) => a.team)).toEqual(['default']);
+  });
+
+  it('events that are neither completions nor failures, or concern no pipeline, leave the gates alone', async () => {
+    const { deliver } = setup();
+    expect((await deliver(event('sync.running', 'g1', '13:00:00'))).pipelines).toEqual([]);
+    const elsewhere = event('sync.completed', 's1', '13:00:00', {
+      source_type: 'slack',
+      source_connection_id: 'c-s',
+    });
+    expect((await deliver(elsewhere)).pipelines).toEqual([]);
+  });
+
+  it('asks the reconciler about a pending or running job, and never fails the delivery over it', async () => {
+    const asked: string[] = [];
+    const { deliver } = setup({
+      reconcileSoon: async (e) => {
+        asked.push(`${e.state}:${e.sync_job_id}`);
+        if (e.sync_job_id === 'j3') throw new Error('invoke failed');
+      },
+    });
+    await deliver(event('sync.pending', 'j1', '13:00:00'));
+    await deliver(event('sync.running', 'j2', '13:00:00'));
+    await deliver(event('sync.completed', 'j2', '13:01:00'));
+    expect(await deliver(event('sync.running', 'j3', '13:00:00'))).toMatchObject({ result: 'processed' });
+    expect(asked).toEqual(['pending:j1', 'running:j2', 'running:j3']);
+  });
+
+  it('a write refused for good quarantines the delivery and takes back its audit event; a transient one throws', async () => {
+    const { deps, stores } = setup();
+    const body = Buffer.from(JSON.stringify(event('sync.running', 'j1', '13:00:00')));
+    const refuse = (name: string) => async () => {
+      throw Object.assign(new Error(`${name} refused`), { name });
+    };
+    const delivery = { id: 'msg_p', receivedAt: NOW.toISOString() };
+    // The in-memory recorder, with the job write refused the way DynamoDB refuses (an error name).
+    const refusingJob = (name: string) =>
+      new Proxy(stores.recorder, {
+        get: (target, property) =>
+          property === 'advanceJob'
+            ? refuse(name)
+            : (target[property as keyof EventRecorder] as (...args: never[]) => unknown).bind(target),
+      });
+    const permanent = { ...deps, recorder: refusingJob('ValidationException') };
+    const outcome = await processDelivery(permanent, delivery, body, {}, NOW);
+    expect(outcome).toMatchObject({ result: 'quarantined', reason: expect.stringContaining('job record') });
+    expect(
+      stores.table
+        .items()
+        .map((i) => i.entity)
+        .sort(),
+    ).toEqual(['freshness', 'quarantine']);
+
+    const transient = { ...deps, recorder: refusingJob('ThrottlingException') };
+    await expect(processDelivery(transient, delivery, body, {}, NOW)).rejects.toThrow(
+      'ThrottlingException refused',
+    );
+  });
+});
