@@ -4,7 +4,8 @@
 export default {
   mutate: ['lambda/core/**/*.ts'],
   testRunner: 'jest',
-  jest: { configFile: 'jest.core.config.js', enableFindRelatedTests: false },
+  // Per mutant, only the test files that import the mutated file (and of those, only the tests that ran it).
+  jest: { configFile: 'jest.core.config.js', enableFindRelatedTests: true },
   // Each mutant runs only the tests that executed its code.
   coverageAnalysis: 'perTest',
   // No TypeScript checker: ts-jest compiles without diagnostics, and `tsc` is run by `npm run lint`.
