@@ -9,6 +9,9 @@ export default tseslint.config(
       'node_modules/**',
       '.tools/**',
       'dist/**',
+      // Stryker's sandbox copy of the repository and its reports (npm run mutate).
+      '.stryker-tmp/**',
+      'reports/**',
       '**/*.js',
       '**/*.cjs',
       '**/*.mjs',
