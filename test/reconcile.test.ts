@@ -1,4 +1,4 @@
-import { reconcileSource, runReconcile } from '../lambda/core/reconcile';
+import { reconcileSource, runReconcile, SOURCES_AT_ONCE } from '../lambda/core/reconcile';
 import { METRIC } from '../lambda/core/metrics';
 import { runWatchdog } from '../lambda/core/watchdog';
 import { AirweaveStandIn, type StandInJob } from './helpers/airweave-stand-in';
@@ -236,20 +236,39 @@ describe('failure answers of the API', () => {
   });
 
   it.each([429, 500, 503])(
-    '%s backs off: the run stops calling the API and the next run catches up',
+    '%s backs off: the run starts no more sources and the next run catches up',
     async (status) => {
       const w = await fresh();
+      const more = Array.from({ length: 10 }, (_, i) => `sc-more-${i}`);
+      for (const id of more) {
+        api.sources.push({ id, short_name: 'notion', readable_collection_id: COLLECTION });
+        api.jobs.push(job({ id: `job-${id}`, source_connection_id: id }));
+      }
       api.jobs.push(job({ id: 'job-1' }), job({ id: 'job-s', source_connection_id: SLACK }));
       api.failNext({ path: `/source-connections/${GITHUB}/jobs`, status });
       const report = await runReconcile(w.reconcile);
       expect(report).toMatchObject({ outcome: 'backed-off', api_errors: { [status]: 1 } });
-      // Nothing after the refused call: the slack source is left for the next run.
-      expect(api.requests.at(-1)).toBe(`/source-connections/${GITHUB}/jobs?limit=5`);
+      // The sources already in flight finish; none is started after the refusal, so most wait for the next run.
+      const jobCalls = api.requests.filter((r) => r.endsWith('/jobs?limit=5'));
+      expect(jobCalls.length).toBeLessThan(2 * SOURCES_AT_ONCE);
+      expect(report.sources.map((s) => s.source_connection_id)).not.toContain(GITHUB);
       const next = await runReconcile(w.reconcile);
       expect(next.outcome).toBe('ok');
-      expect(next.states_recovered).toBe(6);
+      // Every job's three states, once over the two runs: what the first run recorded is kept.
+      expect(report.states_recovered + next.states_recovered).toBe(3 * 12);
     },
   );
+
+  it('checks sources a few at a time, and reports them in the order the API lists them', async () => {
+    const w = await fresh();
+    const ids = Array.from({ length: 12 }, (_, i) => `sc-${String(i).padStart(2, '0')}`);
+    for (const id of ids) api.sources.push({ id, short_name: 'notion', readable_collection_id: COLLECTION });
+    api.latencyMs = 40;
+    const report = await runReconcile(w.reconcile);
+    expect(report.outcome).toBe('ok');
+    expect(api.maxInFlight).toBe(SOURCES_AT_ONCE);
+    expect(report.sources.map((s) => s.source_connection_id)).toEqual([GITHUB, SLACK, ...ids]);
+  });
 
   it('a malformed answer for one source skips it and checks the others (partial)', async () => {
     const w = await fresh();

@@ -123,7 +123,8 @@ class StopRun extends Error {
  * source's latest jobs, and records every job state the table does not hold yet through the webhook's own
  * idempotent path (audit with `origin: "reconciled"`, job, freshness, events topic, failure alert, pipeline
  * gate). It also lists every source connection, so a source whose events were all lost still appears.
- * Nothing the API answers crashes a run: the outcome and the report say what happened.
+ * Nothing the API answers crashes a run: the outcome and the report say what happened. docs/DESIGN.md
+ * section 8 says what it reads, when it runs (schedule, suspicion) and what a run costs.
  */
 export async function runReconcile(
   deps: ReconcileDeps,
@@ -217,7 +218,13 @@ class Run {
           this.problems.push(
             ...listed.skipped.map((line) => `${collection.readable_id}: source connection ${line}`),
           );
-          for (const source of listed.items) await this.source(collection, source, { strict: false });
+          // A few sources at a time: a run's time is mostly waiting on the API, and a 5-minute run then
+          // holds about four times the sources; a 429/5xx still stops the run (docs/DESIGN.md section 8).
+          const reports = await boundedWalk(listed.items, SOURCES_AT_ONCE, (source) =>
+            this.source(collection, source, { strict: false }),
+          );
+          for (const report of reports) this.collect(report);
+          if (reports.stopped !== undefined) throw reports.stopped;
         } catch (error) {
           if (!(error instanceof Skip)) throw error;
           this.problems.push(error.message);
@@ -299,7 +306,7 @@ class Run {
       // One source's problem (a 404, a malformed answer, a write that failed) is not the others'.
       problems.push(error instanceof Skip ? error.message : `recording failed: ${(error as Error).message}`);
     }
-    const report: SourceReport = {
+    return {
       collection_readable_id: identity.collection_readable_id,
       source_connection_id: source.id,
       source_type: source.short_name,
@@ -308,9 +315,14 @@ class Run {
       recovered,
       problems,
     };
+  }
+
+  /** Adds one source's report to the run's, in the order the API listed the sources. */
+  private collect(report: SourceReport): void {
     this.sources.push(report);
-    this.problems.push(...problems.map((p) => `${identity.collection_readable_id}/${source.id}: ${p}`));
-    return report;
+    this.problems.push(
+      ...report.problems.map((p) => `${report.collection_readable_id}/${report.source_connection_id}: ${p}`),
+    );
   }
 
   /** One API call, its failure turned into the run's decision: stop (401/403, 429/5xx) or skip this part. */
@@ -369,3 +381,36 @@ class Run {
 
 /** A part of the API that cannot be read this time (404, another 4xx, a malformed body): skipped, reported. */
 class Skip extends Error {}
+
+/** How many sources one run checks at once (each is one API call and a few table reads and writes). */
+export const SOURCES_AT_ONCE = 4;
+
+/**
+ * Runs `work` over `items`, at most `limit` at a time. The first failure stops the walk: no item is started
+ * after it (the ones in flight finish), and it is returned as `stopped` beside the results of every item
+ * that finished, in the items' order, so a back-off keeps what was already learned.
+ */
+export async function boundedWalk<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[] & { stopped?: unknown }> {
+  const results: (R | undefined)[] = new Array<R | undefined>(items.length);
+  const done: boolean[] = new Array<boolean>(items.length).fill(false);
+  let next = 0;
+  let stopped: { error: unknown } | undefined;
+  const worker = async () => {
+    while (stopped === undefined && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index]!);
+        done[index] = true;
+      } catch (error) {
+        stopped ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const finished = results.filter((_, index) => done[index]) as R[];
+  return stopped === undefined ? finished : Object.assign(finished, { stopped: stopped.error });
+}

@@ -57,6 +57,11 @@ export class AirweaveStandIn {
   readonly requests: string[] = [];
   private readonly failures: ScriptedFailure[] = [];
   private server: Server | undefined;
+  /** Each answer waits this long, as a remote API does; 0 answers at once. */
+  latencyMs = 0;
+  /** The most requests it held at once (with `latencyMs`): how parallel the client really was. */
+  maxInFlight = 0;
+  private inFlight = 0;
 
   constructor(readonly apiKey = 'aw-test-key') {}
 
@@ -68,6 +73,8 @@ export class AirweaveStandIn {
   reset(): void {
     for (const list of [this.collections, this.sources, this.jobs, this.requests, this.failures])
       list.splice(0);
+    this.latencyMs = 0;
+    this.maxInFlight = 0;
   }
 
   async start(): Promise<string> {
@@ -75,9 +82,13 @@ export class AirweaveStandIn {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       this.requests.push(`${url.pathname}${url.search}`);
       const answer = this.answer(url, request.headers['x-api-key']);
-      response.statusCode = answer.status;
-      response.setHeader('content-type', 'application/json');
-      response.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+      this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+      setTimeout(() => {
+        this.inFlight--;
+        response.statusCode = answer.status;
+        response.setHeader('content-type', 'application/json');
+        response.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+      }, this.latencyMs);
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
