@@ -124,7 +124,7 @@ class StopRun extends Error {
  * idempotent path (audit with `origin: "reconciled"`, job, freshness, events topic, failure alert, pipeline
  * gate). It also lists every source connection, so a source whose events were all lost still appears.
  * Nothing the API answers crashes a run: the outcome and the report say what happened. docs/DESIGN.md
- * section 8 says what it reads, when it runs (schedule, suspicion) and what a run costs.
+ * section 9 says what it reads, when it runs (schedule, suspicion) and what a run costs.
  */
 export async function runReconcile(
   deps: ReconcileDeps,
@@ -219,7 +219,7 @@ class Run {
             ...listed.skipped.map((line) => `${collection.readable_id}: source connection ${line}`),
           );
           // A few sources at a time: a run's time is mostly waiting on the API, and a 5-minute run then
-          // holds about four times the sources; a 429/5xx still stops the run (docs/DESIGN.md section 8).
+          // holds about four times the sources; a 429/5xx still stops the run (docs/DESIGN.md section 9).
           const reports = await boundedWalk(listed.items, SOURCES_AT_ONCE, (source) =>
             this.source(collection, source, { strict: false }),
           );

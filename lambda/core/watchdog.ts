@@ -24,7 +24,8 @@ export interface WatchdogDeps {
   readonly metrics: MetricsSink;
   /**
    * Asks Airweave's API about one source and records what the webhooks missed (the reconciler), before a
-   * stale or stuck alert goes out: a job whose completion was lost is then no false alert.
+   * stale or stuck alert goes out: a job whose completion was lost is then no false alert (docs/DESIGN.md
+   * section 9).
    * @default - no check: reconciliation is not configured
    */
   readonly verify?: (record: FreshnessRecord) => Promise<void>;
