@@ -8,6 +8,7 @@ import { type AppConfig, ConfigError } from '../lambda/core/config';
 import type { ReadModels, Stores } from '../lambda/core/ports';
 import type { SourceRegistry } from '../lambda/core/reconcile';
 import { splitSecrets } from '../lambda/core/signature';
+import { ROUTES, STACK_OUTPUTS } from '../lambda/core/stack-contract';
 import { DEFAULT_CONFIG_PATH, fromProjectRoot, LOCAL, localDataDir } from '../local/defaults';
 import { localDynamoClient } from '../local/engine';
 import { CliError, explain, UsageError } from './errors';
@@ -72,7 +73,7 @@ function envPort(name: string, fallback: number): number {
 }
 
 export function localWebhookUrl(): string {
-  return `http://${LOCAL.host}:${envPort('PORT', LOCAL.port)}/webhooks/airweave`;
+  return `http://${LOCAL.host}:${envPort('PORT', LOCAL.port)}${ROUTES.webhook}`;
 }
 
 /**
@@ -143,9 +144,11 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
   }
   const stack = options.stack as string;
   const outputs = await stackOutputs(stack, options.aws);
-  const tableName = outputs.TableName;
+  const tableName = outputs[STACK_OUTPUTS.tableName];
   if (!tableName)
-    throw new CliError(`stack ${stack} has no TableName output: is it an airweave-sync-events stack?`);
+    throw new CliError(
+      `stack ${stack} has no ${STACK_OUTPUTS.tableName} output: is it an airweave-sync-events stack?`,
+    );
   const client = new DynamoDBClient(awsClientConfig(options.aws));
   const stores = dynamoStores(client, { tableName, retentionDays: config.retentionDays });
   return {
@@ -153,7 +156,7 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     name: `stack ${stack}`,
     store: stores.reads,
     stores,
-    webhookUrl: outputs.WebhookUrl ?? '',
+    webhookUrl: outputs[STACK_OUTPUTS.webhookUrl] ?? '',
     outputs,
     dataDir: dataDir(),
     config,

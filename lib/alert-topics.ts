@@ -6,15 +6,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { DEFAULT_TEAM } from '../lambda/core/alerts';
 import type { AlertRoute } from '../lambda/core/config';
-
-/** `platform` -> `Platform`, `data-eng` -> `DataEng`: team names in construct ids and output keys. */
-export function pascalCase(name: string): string {
-  return name
-    .split(/[^a-zA-Z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
-}
+import { pascalCase } from '../lambda/core/stack-contract';
 
 export interface AlertTopicsProps {
   /**

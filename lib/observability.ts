@@ -7,7 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE } from '../lambda/core/metrics';
-import { pascalCase } from './alert-topics';
+import { pascalCase } from '../lambda/core/stack-contract';
 
 /**
  * The dimension names the functions put on their metrics: `service` is Powertools' (`serviceName`), the

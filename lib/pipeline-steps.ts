@@ -9,6 +9,15 @@ import { SyncFunction } from './sync-function';
 /** The state name of a config step, shared with local mode's task handlers. */
 export const stepStateName = (index: number) => `Step ${index + 1}`;
 
+/** A handler step of the config deployed as a function of this stack (5 minutes, as a pipeline step may run). */
+export function deployStepFunction(scope: Construct, entry: string, index: number): lambda.IFunction {
+  return new SyncFunction(scope, `Step${index + 1}Function`, {
+    entry,
+    timeout: Duration.minutes(5),
+    description: 'Pipeline step from the app config',
+  });
+}
+
 /**
  * A config pipeline's steps as a chain: each step receives the pipeline input and leaves its result under
  * `$.step_<n>`. Lambda steps invoke the function (retrying Lambda's transient errors, which the task adds);
@@ -20,11 +29,7 @@ export function configSteps(
   steps: readonly PipelineStep[],
   /** How a handler step becomes a function; local mode refers to its in-process handler instead of deploying one. */
   handlerFunction: (entry: string, index: number) => lambda.IFunction = (entry, index) =>
-    new SyncFunction(scope, `Step${index + 1}Function`, {
-      entry,
-      timeout: Duration.minutes(5),
-      description: 'Pipeline step from the app config',
-    }),
+    deployStepFunction(scope, entry, index),
 ): sfn.IChainable | undefined {
   const states = steps.map((step, index): sfn.TaskStateBase => {
     const stateName = stepStateName(index);

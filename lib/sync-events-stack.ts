@@ -18,14 +18,15 @@ import {
   type RuntimeSettings,
   runtimeSettings,
 } from '../lambda/core/config';
+import { alertTopicOutput, pascalCase, STACK_OUTPUTS } from '../lambda/core/stack-contract';
 import { ENV } from '../lambda/core/table-schema';
-import { AlertTopics, pascalCase } from './alert-topics';
+import { AlertTopics } from './alert-topics';
 import { ChainedPipeline } from './chained-pipeline';
 import { EventsTopic } from './events-topic';
 import { Observability } from './observability';
 import { OperationsTopic } from './operations-topic';
 import { type CdkPipelineProps, cdkPipelineSettings } from './pipeline-props';
-import { configSteps } from './pipeline-steps';
+import { configSteps, deployStepFunction } from './pipeline-steps';
 import { Reconciler } from './reconciler';
 import { SyncTable } from './sync-table';
 import { Watchdog } from './watchdog';
@@ -45,27 +46,8 @@ export interface SyncEventsStackProps extends StackProps {
   readonly pipelines?: readonly CdkPipelineProps[];
 }
 
-/** Output keys the CLI reads from a deployed stack (`--stack NAME`): renaming one breaks it. */
-export const STACK_OUTPUTS = {
-  webhookUrl: 'WebhookUrl',
-  apiUrl: 'ApiUrl',
-  tableName: 'TableName',
-  secretArn: 'SecretArn',
-  eventsTopicArn: 'EventsTopicArn',
-  /** JSON object: alert team name (and `default`) to its topic's ARN, e.g. for `replay`. */
-  alertTopicArns: 'AlertTopicArns',
-  /** JSON object: pipeline name to its state machine's ARN (`{}` without pipelines). */
-  pipelineStateMachineArns: 'PipelineStateMachineArns',
-  /** The topic the CloudWatch alarms notify; subscribe paging or chat endpoints here. */
-  operationsTopicArn: 'OperationsTopicArn',
-  /** Put Airweave's API key here to turn reconciliation on. */
-  airweaveApiKeySecretArn: 'AirweaveApiKeySecretArn',
-} as const;
-
-/** The output key of a team's alert topic ARN: `platform` -> `AlertTopicArnPlatform`, `default` -> `AlertTopicArnDefault`. */
-export function alertTopicOutput(team: string): string {
-  return `AlertTopicArn${pascalCase(team)}`;
-}
+// The output keys live in a module without CDK imports, which the CLI reads; re-exported for the stack's users.
+export { alertTopicOutput, STACK_OUTPUTS } from '../lambda/core/stack-contract';
 
 /** The construct id of a pipeline's state machine: `error-analysis` -> `PipelineErrorAnalysis`. */
 export function pipelineConstructId(name: string): string {
@@ -99,6 +81,7 @@ export class SyncEventsStack extends Stack {
       pipelines: [...base.pipelines, ...cdkPipelineSettings(config, cdkPipelines)],
     };
 
+    const stepFunctions = new Map<string, lambda.IFunction>();
     this.syncTable = new SyncTable(this, 'SyncTable');
     this.alertTopics = new AlertTopics(this, 'AlertTopics', {
       teams: config.alerts,
@@ -107,11 +90,22 @@ export class SyncEventsStack extends Stack {
     // One key for all topics: a customer-managed key costs per month, and the same functions publish on both.
     this.eventsTopic = new EventsTopic(this, 'EventsTopic', { masterKey: this.alertTopics.key });
     this.pipelines = this.createPipelines([
-      ...config.pipelines.map((p) => ({ ...p, steps: (s: Construct) => configSteps(s, p.steps) })),
+      ...config.pipelines.map((p) => ({
+        ...p,
+        // The handler steps' functions are kept by reference, for their acknowledgements below.
+        steps: (s: Construct) =>
+          configSteps(s, p.steps, (entry, index) => {
+            const fn = deployStepFunction(s, entry, index);
+            stepFunctions.set(`${p.name}/${index}`, fn);
+            return fn;
+          }),
+      })),
       ...cdkPipelines,
     ]);
     for (const pipeline of config.pipelines)
-      acknowledgeStepWildcards(this.pipelines[pipeline.name]!, pipeline.steps);
+      acknowledgeStepWildcards(this.pipelines[pipeline.name]!, pipeline.steps, (index) =>
+        stepFunctions.get(`${pipeline.name}/${index}`),
+      );
     this.ingress = new WebhookIngress(this, 'Ingress', {
       table: this.syncTable.table,
       settings,
@@ -294,9 +288,13 @@ export class SyncEventsStack extends Stack {
  * finding id, so any other wildcard still fails synthesis. The steps of props pipelines are the user's
  * code: their findings are acknowledged by the user, on `stack.pipelines[name].stateMachine`.
  */
-function acknowledgeStepWildcards(pipeline: ChainedPipeline, steps: readonly PipelineStep[]): void {
+function acknowledgeStepWildcards(
+  pipeline: ChainedPipeline,
+  steps: readonly PipelineStep[],
+  /** The function a handler step deployed, by the step's index. */
+  deployed: (index: number) => lambda.IFunction | undefined,
+): void {
   const stack = Stack.of(pipeline);
-  const stepsScope = stack.node.findChild(`${pipeline.node.id}Steps`);
   steps.forEach((step, index) => {
     const acknowledge = (resource: string, reason: string) =>
       Validations.of(pipeline.stateMachine).acknowledge({
@@ -308,8 +306,8 @@ function acknowledgeStepWildcards(pipeline: ChainedPipeline, steps: readonly Pip
       'qualified ARN keeps working; it is one function, the configured step.';
     if ('lambda' in step) acknowledge(`${step.lambda}:*`, versions);
     else if ('handler' in step) {
-      // configSteps (lib/pipeline-steps.ts) deploys a handler step under this id.
-      const fn = stepsScope.node.findChild(`Step${index + 1}Function`) as lambda.IFunction;
+      const fn = deployed(index);
+      if (!fn) throw new Error(`pipeline ${pipeline.node.id}: step ${index + 1} deployed no function`);
       acknowledge(`${fn.functionArn}:*`, versions);
     } else {
       const machine = stack.splitArn(step.stateMachine, ArnFormat.COLON_RESOURCE_NAME).resourceName;

@@ -12,13 +12,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { RuntimeSettings } from '../lambda/core/config';
+import { QUERY_ROUTES, ROUTES } from '../lambda/core/stack-contract';
 import { ENV, keys } from '../lambda/core/table-schema';
 import type { AlertTopics } from './alert-topics';
 import { SyncFunction } from './sync-function';
 import { indexWildcardFinding } from './sync-table';
-
-/** The webhook path Airweave's Svix endpoint is pointed at; docs/DESIGN.md section 6 keeps it stable. */
-export const WEBHOOK_PATH = '/webhooks/airweave';
 
 export interface WebhookIngressProps {
   /** The sync table: the webhook writes to it, the query function reads it. */
@@ -197,7 +195,7 @@ export class WebhookIngress extends Construct {
 
     const webhookIntegration = new HttpLambdaIntegration('WebhookIntegration', this.webhookFunction);
     const webhookRoutes = this.api.addRoutes({
-      path: WEBHOOK_PATH,
+      path: ROUTES.webhook,
       methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.HEAD],
       integration: webhookIntegration,
     });
@@ -213,7 +211,7 @@ export class WebhookIngress extends Construct {
     const queryIntegration = new HttpLambdaIntegration('QueryIntegration', this.queryFunction);
     const authorizer = new HttpIamAuthorizer();
     // Every read route of the query function (lambda/query/app.ts), each behind the IAM authorizer.
-    for (const routePath of ['/freshness', '/freshness/{collection_readable_id}', '/pipelines']) {
+    for (const routePath of QUERY_ROUTES) {
       this.api.addRoutes({
         path: routePath,
         methods: [apigwv2.HttpMethod.GET],
@@ -222,6 +220,6 @@ export class WebhookIngress extends Construct {
       });
     }
 
-    this.webhookUrl = `${this.api.apiEndpoint}${WEBHOOK_PATH}`;
+    this.webhookUrl = `${this.api.apiEndpoint}${ROUTES.webhook}`;
   }
 }

@@ -9,6 +9,7 @@ import type { PipelineSpec } from '../lambda/core/pipeline-gate';
 import { type PipelineReader, pipelineViews } from '../lambda/core/pipeline-view';
 import type { FreshnessReader } from '../lambda/core/ports';
 import { type JobAlertFields, type RecentAlert, recentAlerts } from '../lambda/core/recent-alerts';
+import { isQueryPath } from '../lambda/core/stack-contract';
 import { type HttpHandler, json, method } from '../lambda/http/api';
 import { makeQueryHandler } from '../lambda/query/app';
 import type { UseCaseDeps } from '../lambda/compose';
@@ -303,7 +304,7 @@ export async function serveBoard(options: {
     httpListener([
       ...boardRoutes({ target: options.target, feed: tableFeed(deps.reads, deps), now: deps.now }),
       {
-        matches: (p) => p === '/freshness' || p.startsWith('/freshness/') || p === '/pipelines',
+        matches: isQueryPath,
         handler: query,
       },
     ]),

@@ -22,6 +22,7 @@ import { readConfigFile } from '../bin/config-file';
 import { ConfigError } from '../lambda/core/config';
 import { formatDuration } from '../lambda/core/duration';
 import { splitSecrets } from '../lambda/core/signature';
+import { ROUTES } from '../lambda/core/stack-contract';
 import { DEFAULT_CONFIG_PATH, fromProjectRoot, LOCAL, localDataDir } from './defaults';
 import { drained } from '../cli/output';
 import { DataFolderInUse, lockDataFolder } from './data-lock';
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   console.log(
     [
       'airweave-sync-events: local stack running',
-      `  webhook    POST ${stack.url}/webhooks/airweave`,
+      `  webhook    POST ${stack.url}${ROUTES.webhook}`,
       `  freshness  GET  ${stack.url}/freshness`,
       `  board      GET  ${stack.url}/`,
       `  dynamodb   ${stack.dynamodbEndpoint}  table ${stack.tableName}  data ${dataDir}`,
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
       `  reconcile  ${process.env.AIRWEAVE_API_KEY ? `${process.env.AIRWEAVE_API_URL || config.airweave.apiUrl} every ${formatDuration(config.airweave.reconcile.every)}` : "off (set AIRWEAVE_API_KEY to reconcile with Airweave's API)"}`,
       '',
       'Send a signed test event, then look at freshness:',
-      `  ${sendCommand}${stack.url.endsWith(`:${LOCAL.port}`) ? '' : ` --endpoint ${stack.url}/webhooks/airweave`}`,
+      `  ${sendCommand}${stack.url.endsWith(`:${LOCAL.port}`) ? '' : ` --endpoint ${stack.url}${ROUTES.webhook}`}`,
       `  npx sync-events freshness --local${stack.dynamodbEndpoint.endsWith(`:${LOCAL.dynamodbPort}`) ? '' : ` --endpoint ${stack.dynamodbEndpoint}`}`,
       '',
       'Ctrl-C stops; the data stays for the next start.',

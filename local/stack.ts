@@ -5,6 +5,7 @@ import { dynamoStores } from '../lambda/adapters/store';
 import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
 import { type AppConfig, runtimeSettings } from '../lambda/core/config';
 import type { Log } from '../lambda/core/ports';
+import { isQueryPath, ROUTES } from '../lambda/core/stack-contract';
 import { compose } from '../lambda/compose';
 import { runWatchdog } from '../lambda/core/watchdog';
 import { makeQueryHandler } from '../lambda/query/app';
@@ -102,9 +103,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const server: Server = createServer(
     httpListener([
-      { matches: (p) => p === '/webhooks/airweave', handler: webhook },
+      { matches: (p) => p === ROUTES.webhook, handler: webhook },
       {
-        matches: (p) => p === '/freshness' || p.startsWith('/freshness/') || p === '/pipelines',
+        matches: isQueryPath,
         handler: query,
       },
       // The freshness board at `/`, reading the routes above and the alerts this stack wrote to its file.

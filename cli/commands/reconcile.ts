@@ -8,6 +8,7 @@ import { runtimeSettings } from '../../lambda/core/config';
 import { noMetrics } from '../../lambda/core/metrics';
 import type { Log } from '../../lambda/core/ports';
 import { type OperationsNotifier, type ReconcileReport, runReconcile } from '../../lambda/core/reconcile';
+import { STACK_OUTPUTS } from '../../lambda/core/stack-contract';
 import { CliError } from '../errors';
 import { line, status, table, truncate } from '../format';
 import type { Output } from '../output';
@@ -21,7 +22,7 @@ import { notifierFor, starterFor } from './replay';
 async function apiKey(target: Target): Promise<string | undefined> {
   const fromEnv = process.env.AIRWEAVE_API_KEY?.trim();
   if (fromEnv) return fromEnv;
-  const secret = target.outputs.AirweaveApiKeySecretArn;
+  const secret = target.outputs[STACK_OUTPUTS.airweaveApiKeySecretArn];
   if (target.kind !== 'stack' || !secret) return undefined;
   const client = new SecretsManagerClient(target.aws);
   try {
@@ -32,7 +33,7 @@ async function apiKey(target: Target): Promise<string | undefined> {
 }
 
 function operationsFor(target: Target, out: Output): OperationsNotifier {
-  const topic = target.outputs.OperationsTopicArn;
+  const topic = target.outputs[STACK_OUTPUTS.operationsTopicArn];
   if (target.kind === 'stack' && topic) return new SnsOperationsNotifier(new SNSClient(target.aws), topic);
   return { notify: async (subject) => out.note(line`operations: ${subject}`) };
 }
@@ -56,7 +57,7 @@ export async function reconcile(
   if (key === undefined)
     throw new CliError(
       target.kind === 'stack'
-        ? `reconciliation is not configured: put the Airweave API key in the secret ${target.outputs.AirweaveApiKeySecretArn ?? '(AirweaveApiKeySecretArn output)'}, or set AIRWEAVE_API_KEY`
+        ? `reconciliation is not configured: put the Airweave API key in the secret ${target.outputs[STACK_OUTPUTS.airweaveApiKeySecretArn] ?? `(${STACK_OUTPUTS.airweaveApiKeySecretArn} output)`}, or set AIRWEAVE_API_KEY`
         : 'reconciliation is not configured: set AIRWEAVE_API_KEY (and AIRWEAVE_API_URL for another API than the config apiUrl)',
     );
   const apiUrl = process.env.AIRWEAVE_API_URL || target.config.airweave.apiUrl;

@@ -9,6 +9,7 @@ import { compose } from '../../lambda/compose';
 import { runtimeSettings } from '../../lambda/core/config';
 import { processDelivery } from '../../lambda/core/ingest';
 import type { Log, Notifier, PipelineStarter } from '../../lambda/core/ports';
+import { STACK_OUTPUTS } from '../../lambda/core/stack-contract';
 import { LOCAL } from '../../local/defaults';
 import { LocalNotifier } from '../../local/local-notifier';
 import { CliError } from '../errors';
@@ -32,18 +33,21 @@ export function starterFor(
       notifier,
       print,
     });
-  const machines = target.outputs.PipelineStateMachineArns;
-  if (!machines) throw new CliError(`${target.name} has no PipelineStateMachineArns output: redeploy it`);
+  const machines = target.outputs[STACK_OUTPUTS.pipelineStateMachineArns];
+  if (!machines)
+    throw new CliError(`${target.name} has no ${STACK_OUTPUTS.pipelineStateMachineArns} output: redeploy it`);
   return new SfnStarter(new SFNClient(target.aws), JSON.parse(machines) as Record<string, string>);
 }
 
 export function notifierFor(target: Target, out: Output): Notifier & { close?: () => Promise<void> } {
   if (target.kind === 'local')
     return new LocalNotifier(path.join(target.dataDir, LOCAL.notificationsFile), () => {});
-  const events = target.outputs.EventsTopicArn;
-  const alerts = target.outputs.AlertTopicArns;
+  const events = target.outputs[STACK_OUTPUTS.eventsTopicArn];
+  const alerts = target.outputs[STACK_OUTPUTS.alertTopicArns];
   if (!events || !alerts)
-    throw new CliError(`${target.name} has no EventsTopicArn / AlertTopicArns outputs: redeploy it`);
+    throw new CliError(
+      `${target.name} has no ${STACK_OUTPUTS.eventsTopicArn} / ${STACK_OUTPUTS.alertTopicArns} outputs: redeploy it`,
+    );
   out.note(line`publishing to ${events}`);
   return new SnsNotifier(new SNSClient(target.aws), events, JSON.parse(alerts) as Record<string, string>);
 }

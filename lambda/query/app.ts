@@ -6,6 +6,7 @@ import { allFreshnessAt, type AuditHistory, collectionFreshnessAt, parseAt } fro
 import type { PipelineSpec } from '../core/pipeline-gate';
 import { type PipelineReader, pipelineViews } from '../core/pipeline-view';
 import type { FreshnessReader, Log } from '../core/ports';
+import { ROUTES } from '../core/stack-contract';
 import { fromError, type HttpHandler, json, method } from '../http/api';
 
 export interface QueryDeps {
@@ -56,12 +57,12 @@ export function makeQueryHandler(deps: QueryDeps): HttpHandler {
       const at = atParameter(event.queryStringParameters);
       // Retired sources (deleted in Airweave) are listed only when asked for.
       const all = event.queryStringParameters?.all === 'true';
-      if (path === '/freshness') {
+      if (path === ROUTES.freshness) {
         if (at !== undefined) return json(200, await allFreshnessAt(deps, parseAt(at, deps.now()), all));
         const records = await deps.freshness.allFreshness();
         return json(200, { collections: collectionsFreshness(listed(records, all), deps.rules, deps.now()) });
       }
-      if (path === '/pipelines')
+      if (path === ROUTES.pipelines)
         return json(200, { pipelines: await pipelineViews(deps.pipelines, deps.reads) });
       const match = COLLECTION_PATH.exec(event.rawPath);
       if (match) {
