@@ -2,11 +2,12 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../lambda/adapters/table-definition';
 import { alertMessage, SNS_LIMITS } from '../lambda/core/outbound';
 import { decodeSecrets, sign } from '../lambda/core/signature';
+import { QUERY_ROUTES, ROUTES } from '../lambda/core/stack-contract';
 import { keys } from '../lambda/core/table-schema';
 import { currentPayload, type CurrentPayload } from '../examples/payloads';
 import { localDynamoClient, scanTable, startEngineProcess } from '../local/engine';
-import { httpEvent } from '../test/helpers/deliveries';
 import { wire } from '../test/helpers/stack';
+import { NO_ROUTE, route, routeRequest } from './api-gateway';
 import type { BundledTarget } from './lambda-bundle';
 
 /**
@@ -63,7 +64,7 @@ interface BadClass {
   readonly generate: (i: number, ctx: Context) => SuiteRequest;
 }
 
-const WEBHOOK_PATH = '/webhooks/airweave';
+const WEBHOOK_PATH = ROUTES.webhook;
 
 function signedDelivery(ctx: Context, id: string, overrides: Partial<CurrentPayload>, field?: string) {
   const body = JSON.stringify(currentPayload({ timestamp: ctx.eventTime, ...overrides }));
@@ -348,11 +349,17 @@ export async function handlersTarget(secret: string): Promise<BadInputTarget & {
   await client.send(new CreateTableCommand(createTableInput(table)));
   // The machine's clock, as the bundled target has: the suite signs with it.
   const { webhook, query, notifier } = wire(client, table, { secrets: [secret], now: () => new Date() });
+  // The routes the stack declares (lambda/core/stack-contract.ts), each to the handler of its function.
+  const routes = [
+    { ...route(`POST ${ROUTES.webhook}`), handler: webhook },
+    ...QUERY_ROUTES.map((path) => ({ ...route(`GET ${path}`), handler: query })),
+  ];
   return {
     secret,
     async send(request) {
-      const handler = request.path === WEBHOOK_PATH ? webhook : query;
-      const response = await handler(httpEvent(request.method, request.path, request.headers, request.body));
+      const routed = routeRequest(routes, request);
+      if (!routed) return NO_ROUTE;
+      const response = await routed.route.handler(routed.event);
       return { statusCode: response.statusCode ?? 0, body: response.body };
     },
     items: () => scanTable(client, table),
@@ -412,7 +419,8 @@ export async function badInputSection(perClass = { handlers: 40, bundle: 20 }): 
     '## Bad input (generated classes: handlers on the local engine, and the bundled assets of cdk.out)',
     '',
     'The suite of `bench/bad-input.ts`, the one `test/bad-input.test.ts` asserts (with fewer requests per class),',
-    'run on two targets. Writes are items other than quarantine items: the class whose events are accepted',
+    'run on two targets, each request sent as the API Gateway (HTTP API, payload 2.0) event of the route it',
+    'matches (`bench/api-gateway.ts`). Writes are items other than quarantine items: the class whose events are accepted',
     '(control characters, long errors) writes its three records per event; every other class must write none.',
     'Partial records are audit events without their job or freshness record, or the reverse. The last column',
     'counts publishes and executions refused by SNS and Step Functions rules (on the handlers: alerts checked',
@@ -426,8 +434,7 @@ export async function badInputSection(perClass = { handlers: 40, bundle: 20 }): 
     '',
     'Each asset `require`d in a fresh `node` process from its `index.js` as the Lambda runtime loads it, with the',
     "template's environment; DynamoDB is the local engine, SNS, Step Functions, Secrets Manager and Lambda are",
-    'loopback stand-ins enforcing their documented limits; requests arrive as API Gateway (HTTP API, payload 2.0)',
-    'events of the matching route.',
+    'loopback stand-ins enforcing their documented limits; the routes are read from the template.',
     '',
     ...figuresTable(onBundle),
     '',

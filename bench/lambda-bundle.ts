@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readConfigFile } from '../bin/config-file';
 import { createTableInput } from '../lambda/adapters/table-definition';
 import { SyncEventsStack } from '../lib/sync-events-stack';
@@ -20,7 +19,8 @@ import {
   snsStandIn,
   type StandInServer,
 } from './aws-stand-in';
-import type { BadInputTarget, SuiteRequest, SuiteResponse } from './bad-input';
+import { NO_ROUTE, type Route, route, routeRequest } from './api-gateway';
+import type { BadInputTarget, SuiteResponse } from './bad-input';
 
 const ROOT = path.join(__dirname, '..');
 const REGION = 'us-east-1';
@@ -94,89 +94,24 @@ function resolve(template: Template, value: unknown, names: Map<string, string>)
   throw new Error(`cannot resolve ${JSON.stringify(value)}`);
 }
 
-interface Route {
-  readonly method: string;
-  readonly pattern: RegExp;
-  readonly routeKey: string;
-  readonly parameters: string[];
+interface FunctionRoute extends Route {
   readonly functionId: string;
 }
 
 /** The HTTP API's routes, each with the function its Lambda proxy integration invokes. */
-function apiRoutes(template: Template): Route[] {
+function apiRoutes(template: Template): FunctionRoute[] {
   const resources = Object.entries(template.Resources);
   return resources
     .filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Route')
     .flatMap(([, r]) => {
-      const routeKey = String(r.Properties?.RouteKey);
       const target = JSON.stringify(r.Properties?.Target ?? '');
       const integration = resources.find(
         ([id, i]) => i.Type === 'AWS::ApiGatewayV2::Integration' && target.includes(`"${id}"`),
       )?.[1];
       const uri = integration?.Properties?.IntegrationUri as { 'Fn::GetAtt'?: [string, string] } | undefined;
       const functionId = uri?.['Fn::GetAtt']?.[0];
-      if (!functionId) return [];
-      const [method = '', template_ = ''] = routeKey.split(' ');
-      const parameters: string[] = [];
-      const pattern = new RegExp(
-        `^${template_.replace(/\{([^}+]+)(\+?)\}/g, (_, name: string, greedy: string) => {
-          parameters.push(name);
-          return greedy ? '(.+)' : '([^/]+)';
-        })}$`,
-      );
-      return [{ method, pattern, routeKey, parameters, functionId }];
+      return functionId ? [{ ...route(String(r.Properties?.RouteKey)), functionId }] : [];
     });
-}
-
-/** The event API Gateway (HTTP API, payload format 2.0) sends a Lambda proxy integration for one request. */
-function apiGatewayEvent(
-  request: SuiteRequest,
-  route: Route,
-  match: RegExpExecArray,
-): APIGatewayProxyEventV2 {
-  const now = new Date();
-  const requestId = randomUUID();
-  // Header names arrive lower-cased; API Gateway adds the forwarding and trace headers.
-  const headers: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])),
-    host: 'api.stand-in.execute-api.us-east-1.amazonaws.com',
-    'user-agent': 'Svix-Webhooks/1.0',
-    'x-amzn-trace-id': `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${requestId.replace(/-/g, '').slice(0, 24)}`,
-    'x-forwarded-for': '203.0.113.7',
-    'x-forwarded-port': '443',
-    'x-forwarded-proto': 'https',
-    ...(request.body !== undefined && { 'content-length': String(Buffer.byteLength(request.body)) }),
-  };
-  const pathParameters = Object.fromEntries(route.parameters.map((name, i) => [name, match[i + 1] ?? '']));
-  return {
-    version: '2.0',
-    routeKey: route.routeKey,
-    rawPath: request.path,
-    rawQueryString: '',
-    headers,
-    ...(route.parameters.length > 0 && { pathParameters }),
-    requestContext: {
-      accountId: ACCOUNT,
-      apiId: 'stand-in',
-      domainName: headers.host as string,
-      domainPrefix: 'api',
-      http: {
-        method: request.method,
-        path: request.path,
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.7',
-        userAgent: headers['user-agent'] as string,
-      },
-      requestId,
-      routeKey: route.routeKey,
-      stage: '$default',
-      time: now.toISOString(),
-      timeEpoch: now.getTime(),
-    },
-    // JSON is text: API Gateway passes it as is (it base64-encodes only binary media).
-    ...(request.body !== undefined && { body: request.body }),
-    isBase64Encoded: false,
-  };
 }
 
 /** One function's process, loaded from its asset as the runtime loads it, serving invocations one by one. */
@@ -356,13 +291,9 @@ export async function bundledTarget(assembly: Assembly, secret: string): Promise
     return {
       secret,
       async send(request) {
-        for (const route of routes) {
-          const match = route.method === request.method ? route.pattern.exec(request.path) : null;
-          const fn = match && functions.get(route.functionId);
-          if (match && fn) return proxyResponse(await fn.invoke(apiGatewayEvent(request, route, match)));
-        }
-        // No route matches: API Gateway answers itself, the function never runs.
-        return { statusCode: 404, body: '{"message":"Not Found"}' };
+        const routed = routeRequest(routes, request);
+        const fn = routed && functions.get(routed.route.functionId);
+        return routed && fn ? proxyResponse(await fn.invoke(routed.event)) : NO_ROUTE;
       },
       items: () => scanTable(client, tableName),
       refusedOutbound: () => snsServer.refusals.length + sfnServer.refusals.length,
