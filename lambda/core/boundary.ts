@@ -108,11 +108,13 @@ export function keyProblem(event: SyncEvent): string | undefined {
     const entries = Object.entries(shape.parts) as [KeyPart, number][];
     const size = entries.reduce((sum, [part, count]) => sum + count * bytes(values[part]), shape.fixedBytes);
     if (size <= shape.limit) continue;
-    const [part, count] = entries.reduce((a, b) =>
+    const [part] = entries.reduce((a, b) =>
       a[1] * bytes(values[a[0]]) >= b[1] * bytes(values[b[0]]) ? a : b,
     );
+    // What fits is the tightest of every key the field is part of, not only of this one: a sender who
+    // cuts the field to the size named here must not be refused by the next key.
+    const room = Math.max(0, Math.min(...LIFECYCLE_KEY_SHAPES.map((s) => roomFor(s, part, values))));
     const own = bytes(values[part]);
-    const room = Math.max(0, Math.floor((shape.limit - (size - count * own)) / count));
     return (
       `${fieldName(part, event)} is ${own} bytes (UTF-8): the ${shape.item} item's ${shape.kind} key ` +
       `${shape.attribute} would be ${size} bytes, over DynamoDB's ${shape.limit}-byte ${shape.kind} key ` +
@@ -120,6 +122,16 @@ export function keyProblem(event: SyncEvent): string | undefined {
     );
   }
   return undefined;
+}
+
+/** The bytes `part` may take in one key beside the other parts as they are (Infinity when not in it). */
+function roomFor(shape: KeyShape, part: KeyPart, values: LifecycleKeyParts): number {
+  const count = shape.parts[part];
+  if (count === undefined) return Infinity;
+  const others = (Object.entries(shape.parts) as [KeyPart, number][])
+    .filter(([p]) => p !== part)
+    .reduce((sum, [p, n]) => sum + n * bytes(values[p]), shape.fixedBytes);
+  return Math.floor((shape.limit - others) / count);
 }
 
 export interface TimeLimits {
