@@ -1,5 +1,4 @@
-import { memoryStores } from '../lambda/adapters/store';
-import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
+import { memoryStores } from '../lambda/adapters/store/stores';
 import { compose } from '../lambda/compose';
 import type { AlertRoute } from '../lambda/core/config';
 import { PayloadTooLargeError, SignatureError } from '../lambda/core/errors';
@@ -25,6 +24,11 @@ import { silentLog } from './helpers/silent-log';
  * equal to DynamoDB on the local engine), so every rule it applies runs in milliseconds under mutation.
  */
 const COLLECTION = 'engineering-context-ab123';
+/** The signing secret as local mode holds it: fixed, nothing to reload (the Secrets Manager adapter is tested in aws-adapters.test.ts). */
+const fixedKeys: SigningKeys = {
+  current: async () => decodeSecrets([SECRET]),
+  reload: async () => undefined,
+};
 const at = (time: string) => `2026-04-23T${time}.000000Z`;
 
 function setup(
@@ -61,7 +65,7 @@ function setup(
         log: silentLog,
         now: () => NOW,
       },
-      { notifier, starter, keys: options.keys ?? new StaticSigningKeys([SECRET]) },
+      { notifier, starter, keys: options.keys ?? fixedKeys },
     ),
     ...(options.reconcileSoon && { reconcileSoon: options.reconcileSoon }),
   };

@@ -1,4 +1,4 @@
-import { memoryStores } from '../lambda/adapters/store';
+import { memoryStores } from '../lambda/adapters/store/stores';
 import { compose } from '../lambda/compose';
 import type { AlertRoute } from '../lambda/core/config';
 import type { FreshnessRecord } from '../lambda/core/freshness';

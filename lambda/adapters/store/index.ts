@@ -1,31 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Stores } from '../../core/ports';
-import { TableAlertLedger } from './alert-ledger';
-import { TableAuditHistory } from './audit-history';
 import { DynamoTable } from './dynamo-table';
-import { TableEventRecorder } from './event-store';
-import { TableFreshness } from './freshness-store';
-import type { ItemTable } from './item-table';
-import { MemoryTable } from './memory-table';
-import { TablePipelineGates } from './pipeline-gates';
-import { TableReadModels } from './read-models';
+import { type StoreOptions, storesOn } from './stores';
 
-export interface StoreOptions {
-  /** Audit items expire this many days after they were received (DynamoDB TTL). */
-  readonly retentionDays: number;
-}
-
-/** Every port on one table, one adapter per port. */
-export function storesOn(table: ItemTable, options: StoreOptions): Stores {
-  return {
-    recorder: new TableEventRecorder(table, options.retentionDays),
-    freshness: new TableFreshness(table),
-    ledger: new TableAlertLedger(table),
-    gates: new TablePipelineGates(table),
-    reads: new TableReadModels(table),
-    history: new TableAuditHistory(table),
-  };
-}
+export { memoryStores, type StoreOptions, storesOn } from './stores';
 
 /** The ports on a DynamoDB table: the same code runs in Lambda and against the local engine. */
 export function dynamoStores(
@@ -33,10 +11,4 @@ export function dynamoStores(
   options: StoreOptions & { readonly tableName: string },
 ): Stores {
   return storesOn(new DynamoTable(client, options.tableName), options);
-}
-
-/** The ports in memory (the executable spec); `table.items()` is what a Scan would return. */
-export function memoryStores(options: StoreOptions): Stores & { readonly table: MemoryTable } {
-  const table = new MemoryTable();
-  return { ...storesOn(table, options), table };
 }
