@@ -140,15 +140,17 @@ export const BAD_INPUT_CLASSES: readonly BadClass[] = [
     },
   },
   {
-    // The svix-id becomes the key of a quarantined or ignored delivery: one too long to key is refused
-    // (401, nothing written), since it could be neither recorded nor kept aside. Svix's ids are about 30
-    // characters; a sender that sent such an id would be retried, as for any 4xx.
+    // The svix-id becomes the key of a quarantined or ignored delivery: a signed one too long to key is
+    // quarantined under a digest of it, whole, with the reason (Svix's own ids are about 30 characters).
     name: 'signed, svix-id over the delivery key limit',
-    outcome: 'refused',
+    outcome: 'quarantined',
     generate: (i, ctx) =>
-      signedDelivery(ctx, `msg_long_${run}_${i}_${'x'.repeat(pick([1100, 1500, 2000], i))}`, {
-        sync_job_id: `long-${run}-${i}`,
-      }),
+      signedDelivery(
+        ctx,
+        `msg_long_${run}_${i}_${'x'.repeat(pick([1100, 1500, 2000], i))}`,
+        { sync_job_id: `long-${run}-${i}` },
+        'svix-id',
+      ),
   },
   {
     name: 'impossible timestamps (Feb 30, year 0000, hour 24, no zone)',

@@ -1,4 +1,5 @@
 import {
+  deliveryKeyId,
   KEY_LIMIT_BYTES,
   keyProblem,
   LIFECYCLE_KEY_SHAPES,
@@ -154,19 +155,34 @@ describe('key limits derived from the key templates', () => {
     expect(keyProblem(typed.event)).toMatch(/^source_type is \d+ bytes/);
   });
 
-  it('refuses an svix-id whose delivery keys would not fit (401), in bytes', async () => {
+  it('quarantines a signed delivery whose svix-id cannot key its records (202), in bytes, keeping the whole id', async () => {
     const { table, webhook } = await fresh();
     const long = '€'.repeat(Math.floor(MAX_DELIVERY_ID_BYTES / 3) + 1);
     const response = await webhook(signedRequest(currentPayload(), { id: long }));
-    expect(response.statusCode).toBe(401);
-    expect(parseBody(response).error).toBe(`svix-id header is over ${MAX_DELIVERY_ID_BYTES} bytes`);
+    expect(response.statusCode).toBe(202);
+    expect(parseBody(response)).toEqual({ result: 'quarantined' });
+    // Its retry is the same outcome, not a second record.
+    expect((await webhook(signedRequest(currentPayload(), { id: long }))).statusCode).toBe(202);
+    // Unsigned, the same id is refused like any forgery.
+    const forged = signedRequest(currentPayload(), {
+      id: long,
+      secret: `whsec_${Buffer.from('x'.repeat(32)).toString('base64')}`,
+    });
+    expect((await webhook(forged)).statusCode).toBe(401);
     const fitting = 'm'.repeat(MAX_DELIVERY_ID_BYTES);
     expect((await webhook(signedRequest('{"event_type":"search.done"}', { id: fitting }))).statusCode).toBe(
       200,
     );
     const items = await engine.scan(table);
-    expect(items).toHaveLength(1);
-    expect(keyBytes(items[0] as Record<string, unknown>)).toBeLessThanOrEqual(1024);
+    expect(items.map((i) => i.entity).sort()).toEqual(['ignored', 'quarantine']);
+    for (const item of items) expect(keyBytes(item)).toBeLessThanOrEqual(1024);
+    const kept = items.find((i) => i.entity === 'quarantine') as Record<string, unknown>;
+    expect(kept.svix_id).toBe(long);
+    expect(kept.reason).toBe(
+      `svix-id is ${Buffer.byteLength(long)} bytes, over the limit of ${MAX_DELIVERY_ID_BYTES} bytes of the table's delivery keys`,
+    );
+    expect(kept.pk).toBe(`DELIVERY#${deliveryKeyId(long)}`);
+    expect(deliveryKeyId(long)).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 });
 

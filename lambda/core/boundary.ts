@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SyncEvent } from './events';
 import { LIFECYCLE_EVENT_TYPES } from './job-state';
 import { keys, lifecycleKeys, type LifecycleKeyParts, PARTITION_KEY_ATTRIBUTES } from './table-schema';
@@ -69,6 +70,23 @@ export const MAX_DELIVERY_ID_BYTES: number = Math.min(
     }),
   ),
 );
+
+/**
+ * Why a verified delivery's svix-id cannot key its records, or undefined when it can: such a delivery is
+ * quarantined (202) with this reason, kept under `deliveryKeyId`, rather than refused, so a signed delivery
+ * always ends in one recorded outcome (Svix's own ids are about 30 characters).
+ */
+export function deliveryIdProblem(id: string): string | undefined {
+  const bytes = Buffer.byteLength(id);
+  return bytes > MAX_DELIVERY_ID_BYTES
+    ? `svix-id is ${bytes} bytes, over the limit of ${MAX_DELIVERY_ID_BYTES} bytes of the table's delivery keys`
+    : undefined;
+}
+
+/** The id a delivery's items are keyed by: its svix-id when that fits, else a digest of it (the item keeps the whole id). */
+export function deliveryKeyId(id: string): string {
+  return deliveryIdProblem(id) === undefined ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`;
+}
 
 /** The payload field a key part comes from, as the sender named it, for a reason a person can act on. */
 function fieldName(part: KeyPart, event: SyncEvent): string {

@@ -6,7 +6,6 @@
 /** Why a signature was refused: control flow keys on this, never on the message text. */
 export type SignatureReason =
   | 'missing-headers'
-  | 'id-too-long'
   | 'bad-timestamp'
   | 'timestamp-too-old'
   | 'timestamp-in-future'

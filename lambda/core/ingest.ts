@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { boundaryProblem } from './boundary';
+import { boundaryProblem, deliveryIdProblem } from './boundary';
 import { dispositionOf, PermanentDependencyError } from './dependency-errors';
 import { PayloadTooLargeError, SignatureError } from './errors';
 import { classifyPayload, type SyncEvent } from './events';
@@ -68,13 +68,19 @@ export async function ingest(deps: IngestDeps, headers: Headers, body: Buffer): 
   if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(`body is over ${MAX_BODY_BYTES} bytes`);
   const now = deps.now();
   const verified = await verify(deps.keys, headers, body, Math.floor(now.getTime() / 1000));
-  return processDelivery(
-    deps,
-    { id: verified.id, receivedAt: fromDate(now) },
-    body,
-    signatureHeaders(headers),
-    now,
-  );
+  const delivery = { id: verified.id, receivedAt: fromDate(now) };
+  const idProblem = deliveryIdProblem(verified.id);
+  if (idProblem !== undefined) {
+    // Signed, but its id cannot key the records: kept aside whole, under a digest of the id.
+    await deps.recorder.quarantine({
+      ...delivery,
+      reason: idProblem,
+      body,
+      headers: signatureHeaders(headers),
+    });
+    return { result: 'quarantined', deliveryId: delivery.id, reason: idProblem };
+  }
+  return processDelivery(deps, delivery, body, signatureHeaders(headers), now);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { deliveryKeyId } from '../../core/boundary';
 import type { SyncEvent } from '../../core/events';
 import { freshnessRegisters } from '../../core/freshness-record';
 import { expiresAt, jobRegisters, jobTimes } from '../../core/job-record';
@@ -35,7 +36,7 @@ export class TableEventRecorder implements EventRecorder {
 
   recordIgnored(delivery: Delivery, eventType: string): Promise<boolean> {
     return this.table.putNew({
-      ...keys.ignored(delivery.id, delivery.receivedAt),
+      ...keys.ignored(deliveryKeyId(delivery.id), delivery.receivedAt),
       entity: 'ignored',
       event_type: eventType,
       svix_id: delivery.id,
@@ -47,7 +48,7 @@ export class TableEventRecorder implements EventRecorder {
   quarantine(delivery: QuarantinedDelivery): Promise<boolean> {
     // No TTL: a quarantined delivery stays until it is replayed.
     return this.table.putNew({
-      ...keys.quarantine(delivery.id, delivery.receivedAt),
+      ...keys.quarantine(deliveryKeyId(delivery.id), delivery.receivedAt),
       entity: 'quarantine',
       svix_id: delivery.id,
       received_at: delivery.receivedAt,
@@ -58,7 +59,7 @@ export class TableEventRecorder implements EventRecorder {
   }
 
   async resolveQuarantine(deliveryId: string): Promise<void> {
-    const { pk, sk } = keys.quarantine(deliveryId, '');
+    const { pk, sk } = keys.quarantine(deliveryKeyId(deliveryId), '');
     await this.table.delete({ pk, sk });
   }
 
