@@ -124,6 +124,6 @@ describe('error responses', () => {
         new SettingError(),
       ].map((e) => e.name),
     ).toEqual(['SignatureError', 'PayloadTooLargeError', 'BadRequestError', 'NotFoundError', 'SettingError']);
-    expect(new SignatureError('id-too-long', 'long').reason).toBe('id-too-long');
+    expect(new SignatureError('bad-timestamp', 'not seconds').reason).toBe('bad-timestamp');
   });
 });
