@@ -20,6 +20,7 @@ import { latencySection } from './latency';
 import { localServerLoad } from './local-load';
 import { reconcileSection } from './reconcile';
 import { sdkBundlingSection } from './sdk-bundling';
+import { tracerSection } from './tracer';
 import { writeUnitsSection } from './write-units';
 
 const ROOT = path.join(__dirname, '..');
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
     latency = await latencySection(engine.endpoint, Math.ceil(iterations / 2));
     latency.lines.forEach((line) => say(line));
     for (const line of (await sdkBundlingSection(engine.endpoint)).lines) say(line);
+    for (const line of (await tracerSection(engine.endpoint)).lines) say(line);
     for (const line of (await writeUnitsSection(engine.endpoint)).lines) say(line);
   } finally {
     await engine.stop();

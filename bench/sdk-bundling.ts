@@ -31,7 +31,8 @@ import { snsStandIn } from './aws-stand-in';
 import { markdownTable, quantile } from './latency';
 
 const ROOT = path.join(__dirname, '..');
-const SECRET = `whsec_${Buffer.from('benchmark-signing-secret-32-bytes!').toString('base64')}`;
+/** The signing secret the stand-in's GetSecretValue answers with (also used by bench/tracer.ts). */
+export const BENCH_SECRET = `whsec_${Buffer.from('benchmark-signing-secret-32-bytes!').toString('base64')}`;
 
 interface Variant {
   readonly name: string;
@@ -46,7 +47,7 @@ interface Variant {
 }
 
 /** Secrets Manager's GetSecretValue and SNS's Publish, answered at once (cold start is not about the network). */
-async function standInServer(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+export async function standInServer(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const sns = snsStandIn();
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -56,7 +57,10 @@ async function standInServer(): Promise<{ endpoint: string; stop: () => Promise<
       if (target.endsWith('GetSecretValue')) {
         response.setHeader('content-type', 'application/x-amz-json-1.1');
         response.end(
-          JSON.stringify({ ARN: 'arn:aws:secretsmanager:us-east-1:0:secret:bench', SecretString: SECRET }),
+          JSON.stringify({
+            ARN: 'arn:aws:secretsmanager:us-east-1:0:secret:bench',
+            SecretString: BENCH_SECRET,
+          }),
         );
         return;
       }
@@ -97,7 +101,7 @@ function coldStart(variant: Variant, env: NodeJS.ProcessEnv): Promise<void> {
     sync_job_id: randomUUID(),
     timestamp: new Date().toISOString(),
   });
-  const headers = signedHeaders(SECRET, `msg_${randomUUID()}`, Math.floor(Date.now() / 1000), body);
+  const headers = signedHeaders(BENCH_SECRET, `msg_${randomUUID()}`, Math.floor(Date.now() / 1000), body);
   const event = {
     version: '2.0',
     routeKey: 'POST /webhooks/airweave',

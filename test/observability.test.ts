@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { lambdaTelemetry } from '../lambda/adapters/telemetry';
 import { METRIC, METRICS_NAMESPACE, SERVICE } from '../lambda/core/metrics';
 import { currentPayload, OTHER_SECRET, SECRET, signedRequest } from './helpers/deliveries';
@@ -49,6 +50,36 @@ async function setup() {
 }
 
 describe('structured logs and metrics of the webhook', () => {
+  it('every line of an invocation carries the Lambda context: request id, function, cold start', async () => {
+    // Lambda sets it for an on-demand environment; Powertools reports cold starts only there.
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+    const telemetry = lambdaTelemetry(SERVICE.webhook);
+    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    const handler = telemetry.inContext(wire(engine.client, await engine.newTable(), telemetry).webhook);
+    const context = (awsRequestId: string) =>
+      ({
+        functionName: 'sync-events-webhook',
+        functionVersion: '$LATEST',
+        invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sync-events-webhook',
+        memoryLimitInMB: '256',
+        awsRequestId,
+        getRemainingTimeInMillis: () => 10_000,
+      }) as unknown as Context;
+    const first = await captured(() =>
+      handler(signedRequest(currentPayload(), { id: 'msg_ctx_1' }), context('req-1')),
+    );
+    const second = await captured(() =>
+      handler(signedRequest(currentPayload(), { id: 'msg_ctx_2' }), context('req-2')),
+    );
+    expect(logs(first)[0]).toMatchObject({
+      message: 'delivery processed',
+      function_request_id: 'req-1',
+      function_name: 'sync-events-webhook',
+      cold_start: true,
+    });
+    expect(logs(second)[0]).toMatchObject({ function_request_id: 'req-2', cold_start: false });
+  });
+
   it('a processed delivery logs its keys and emits Events by type and source, and the sync duration', async () => {
     const { webhook } = await setup();
     await webhook(

@@ -1,28 +1,28 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { API_KEY_PLACEHOLDER } from '../core/airweave';
+import { readSecret } from './secrets';
 
 /** The key is cached this long: one Secrets Manager call per warm container every five minutes at most. */
-export const API_KEY_MAX_AGE_MS = 5 * 60 * 1000;
+export const API_KEY_MAX_AGE_SECONDS = 5 * 60;
 
 /**
- * Airweave's API key from the stack's secret, read through a cache. Undefined while the secret still holds
- * the placeholder (or nothing): reconciliation is then off, and says so, instead of calling the API with a
- * key that can only be refused.
+ * Airweave's API key from the stack's secret, read with Powertools Parameters (cached `maxAge`). Undefined
+ * while the secret still holds the placeholder (or nothing): reconciliation is then off, and says so,
+ * instead of calling the API with a key that can only be refused.
  */
 export class SecretsManagerApiKey {
-  private cached: { key: string | undefined; at: number } | undefined;
+  private readonly provider: SecretsProvider;
 
   constructor(
-    private readonly client: SecretsManagerClient,
+    client: SecretsManagerClient,
     private readonly secretId: string,
-    private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+  }
 
   async current(): Promise<string | undefined> {
-    if (this.cached && this.now() - this.cached.at < API_KEY_MAX_AGE_MS) return this.cached.key;
-    const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
-    this.cached = { key: configuredKey(out.SecretString), at: this.now() };
-    return this.cached.key;
+    return configuredKey(await readSecret(this.provider, this.secretId, { maxAge: API_KEY_MAX_AGE_SECONDS }));
   }
 }
 

@@ -11,6 +11,7 @@ import { SfnStarter } from '../adapters/sfn-starter';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { dynamoStores } from '../adapters/store';
 import { lambdaTelemetry } from '../adapters/telemetry';
+import { traced } from '../adapters/tracing';
 import { compose } from '../compose';
 import { AIRWEAVE_DEFAULTS } from '../core/settings';
 import type { SyncEvent } from '../core/events';
@@ -21,20 +22,24 @@ import { ENV } from '../core/table-schema';
 // Cold start: settings are checked and clients created once per container.
 const settings = readSettings();
 const telemetry = lambdaTelemetry(SERVICE.reconcile);
-const client = new DynamoDBClient({});
+const client = traced(new DynamoDBClient({}));
 const tableName = requireEnv(ENV.tableName);
-const sns = new SNSClient({});
-const key = new SecretsManagerApiKey(new SecretsManagerClient({}), requireEnv(ENV.airweaveKeySecretArn));
+const sns = traced(new SNSClient({}));
+const key = new SecretsManagerApiKey(
+  traced(new SecretsManagerClient({})),
+  requireEnv(ENV.airweaveKeySecretArn),
+);
 const deps: Omit<ReconcileDeps, 'api'> = {
   ...compose(
     {
       stores: dynamoStores(client, { tableName, retentionDays: settings.retentionDays }),
       settings,
-      ...telemetry,
+      log: telemetry.log,
+      metrics: telemetry.metrics,
     },
     {
       notifier: new SnsNotifier(sns, requireEnv(ENV.eventsTopicArn), requireJsonMap(ENV.alertTopicArns)),
-      starter: new SfnStarter(new SFNClient({}), requireJsonMap(ENV.pipelineStateMachineArns)),
+      starter: new SfnStarter(traced(new SFNClient({})), requireJsonMap(ENV.pipelineStateMachineArns)),
     },
   ),
   registry: new DynamoSourceRegistry(client, tableName),
@@ -53,9 +58,9 @@ export interface ReconcileInvocation {
  * source on suspicion). Never throws for what Airweave answers: the run's outcome is its metric and log, and
  * a Lambda retry would only call a rate-limited or refusing API again before the next scheduled run.
  */
-export const handler = async (event: ReconcileInvocation = {}) => {
+export const handler = telemetry.inContext(async (event: ReconcileInvocation = {}) => {
   const apiKey = await key.current();
   const api = apiKey === undefined ? undefined : new AirweaveHttpClient({ apiUrl, apiKey });
   if (event.suspect) return reconcileOnSuspicion({ ...deps, api }, event.suspect);
   return runReconcile({ ...deps, api });
-};
+});

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { dynamoStores } from '../adapters/store';
 import { lambdaTelemetry } from '../adapters/telemetry';
+import { traced } from '../adapters/tracing';
 import { readSettings, requireEnv, requireJsonMap } from '../adapters/settings';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { compose } from '../compose';
@@ -10,18 +11,20 @@ import { ENV } from '../core/table-schema';
 import { runWatchdog } from '../core/watchdog';
 
 const settings = readSettings();
+const telemetry = lambdaTelemetry(SERVICE.watchdog);
 const deps = compose(
   {
-    stores: dynamoStores(new DynamoDBClient({}), {
+    stores: dynamoStores(traced(new DynamoDBClient({})), {
       tableName: requireEnv(ENV.tableName),
       retentionDays: settings.retentionDays,
     }),
     settings,
-    ...lambdaTelemetry(SERVICE.watchdog),
+    log: telemetry.log,
+    metrics: telemetry.metrics,
   },
   {
     notifier: new SnsNotifier(
-      new SNSClient({}),
+      traced(new SNSClient({})),
       requireEnv(ENV.eventsTopicArn),
       requireJsonMap(ENV.alertTopicArns),
     ),
@@ -29,4 +32,4 @@ const deps = compose(
 );
 
 /** Invoked by the EventBridge schedule; its input is ignored. */
-export const handler = () => runWatchdog(deps);
+export const handler = telemetry.inContext(() => runWatchdog(deps));

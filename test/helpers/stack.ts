@@ -5,7 +5,7 @@ import { compose } from '../../lambda/compose';
 import type { AlertRoute, FreshnessRule } from '../../lambda/core/config';
 import type { MetricsSink } from '../../lambda/core/metrics';
 import type { PipelineSpec } from '../../lambda/core/pipeline-gate';
-import type { Log, Stores } from '../../lambda/core/ports';
+import type { Log, SigningKeys, Stores } from '../../lambda/core/ports';
 import { makeQueryHandler } from '../../lambda/query/app';
 import { makeWebhookHandler } from '../../lambda/webhook/app';
 import { NOW, SECRET } from './deliveries';
@@ -37,6 +37,8 @@ export function wire(
     log?: Log;
     metrics?: MetricsSink;
     stores?: Stores;
+    /** Default: the static keys of `secrets`. */
+    keys?: SigningKeys;
   } = {},
 ): Wiring {
   // Long enough for the fixtures' April 2026 events to be within retention by the real clock (cli tests).
@@ -58,7 +60,7 @@ export function wire(
       now: options.now ?? (() => NOW),
       ...(options.metrics && { metrics: options.metrics }),
     },
-    { notifier, starter, keys: new StaticSigningKeys(options.secrets ?? [SECRET]) },
+    { notifier, starter, keys: options.keys ?? new StaticSigningKeys(options.secrets ?? [SECRET]) },
   );
   return {
     stores,
