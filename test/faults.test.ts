@@ -176,10 +176,9 @@ async function setup() {
   const starter = new RecordingStarter();
   const wiring = wire(client, table, { routes, pipelines: [pipeline], notifier, starter });
   const scan = async () => {
-    const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
-    const { unmarshall } = await import('@aws-sdk/util-dynamodb');
-    const out = await client.send(new ScanCommand({ TableName: table }));
-    return (out.Items ?? []).map((i) => unmarshall(i));
+    const { DynamoDBDocumentClient, ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const out = await DynamoDBDocumentClient.from(client).send(new ScanCommand({ TableName: table }));
+    return out.Items ?? [];
   };
   return { ...wiring, notifier, starter, scan };
 }
