@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { readConfigFile } from '../bin/config-file';
 import { buildPayload } from '../cli/commands/send';
 import { signedHeaders } from '../lambda/core/signature';
+import { ROUTES } from '../lambda/core/stack-contract';
 import { DEFAULT_CONFIG_PATH } from '../local/defaults';
 import { startLocalStack } from '../local/stack';
 
@@ -77,7 +78,7 @@ export async function cliStartup(runs = 15): Promise<string[]> {
     ] as const) {
       const body = JSON.stringify(buildPayload({ type, sourceType, error: 'token expired' }, new Date()));
       const headers = signedHeaders(SECRET, `msg_${randomUUID()}`, Math.floor(Date.now() / 1000), body);
-      const response = await fetch(`${stack.url}/webhooks/airweave`, { method: 'POST', headers, body });
+      const response = await fetch(`${stack.url}${ROUTES.webhook}`, { method: 'POST', headers, body });
       if (!response.ok) throw new Error(`seeding answered ${response.status}: ${await response.text()}`);
     }
     const env = {
