@@ -272,3 +272,19 @@ describe('runtime settings (the functions parse their environment once, at cold 
     expect(() => parseRuntimeSettings(text, 'SETTINGS')).toThrow(message);
   });
 });
+
+describe('payload errors', () => {
+  it('name what was expected wherever the payload is parsed, also where the config module is never loaded (a Lambda function)', () => {
+    // A fresh process that loads only what the webhook loads to classify a payload: zod keeps its
+    // message settings process-wide, so this cannot be checked inside the test's own process.
+    const script = `
+      const { classifyPayload } = require('./lambda/core/events');
+      const classified = classifyPayload(JSON.stringify({ event_type: 'sync.completed', sync_job_id: 42 }));
+      process.stdout.write(classified.reason ?? '');`;
+    const reason = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: path.join(__dirname, '..'),
+      encoding: 'utf8',
+    });
+    expect(reason).toMatch(/sync_job_id: .*expected string, received number/i);
+  });
+});

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import { z } from './zod';
 import type { SyncEvent } from './events';
 import { type JobState, type LifecycleEventType, rankOf } from './job-state';
 import { sourceKey } from './table-schema';

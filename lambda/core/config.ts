@@ -1,5 +1,4 @@
-import * as z from 'zod/mini';
-import { en } from 'zod/locales';
+import { z } from './zod';
 import { parseDuration } from './duration';
 import { AIRWEAVE_DEFAULTS, type RuntimeSettings, WATCHDOG_DEFAULTS } from './settings';
 
@@ -13,10 +12,6 @@ export { AIRWEAVE_DEFAULTS, WATCHDOG_DEFAULTS, type RuntimeSettings } from './se
  * zod/mini rather than classic zod: the same checks at a fraction of the load time, which every CLI command
  * that reads the config pays (BENCHMARKS.md, "CLI start").
  */
-
-// zod/mini loads no messages of its own ("Invalid input"): the English ones name what was expected, as a
-// config error must. Only this module sets them, so the functions' bundles stay without them.
-z.config(en());
 
 /** A duration of the config as text, parsed into seconds; the issue names the field and the expected form. */
 const duration = z.pipe(

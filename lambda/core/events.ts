@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import { z } from './zod';
 import { isLifecycleEventType, stateOf, type JobState, type LifecycleEventType } from './job-state';
 import { normalizeTimestamp, type TimestampOptions } from './timestamp';
 import { sourceKey } from './table-schema';

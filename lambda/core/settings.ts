@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import { z } from './zod';
 import type { AlertRoute, AppConfig, FreshnessRule, PipelineConfig } from './config';
 import { SettingError } from './errors';
 

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import { z } from './zod';
 import type { SyncEvent } from './events';
 import { rankOf } from './job-state';
 import type { FreshnessReader } from './ports';
