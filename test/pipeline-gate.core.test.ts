@@ -220,6 +220,10 @@ describe('pipeline gate decision', () => {
       expect(evaluateGate(spec({ cooldown: '1h' }), trigger('13:20:00'), records, gate(), NOW).kind).toBe(
         'ready',
       );
+      // No gate item yet: the first run of the pipeline.
+      expect(evaluateGate(spec({ cooldown: '1h' }), trigger('13:20:00'), records, undefined, NOW).kind).toBe(
+        'ready',
+      );
     });
   });
 });
