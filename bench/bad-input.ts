@@ -6,7 +6,7 @@ import { QUERY_ROUTES, ROUTES } from '../lambda/core/stack-contract';
 import { keys } from '../lambda/core/table-schema';
 import { currentPayload, type CurrentPayload } from '../examples/payloads';
 import { localDynamoClient, scanTable, startEngineProcess } from '../local/engine';
-import { wire } from '../test/helpers/stack';
+import { wire } from '../harness/stack';
 import { NO_ROUTE, route, routeRequest } from './api-gateway';
 import type { BundledTarget } from './lambda-bundle';
 
@@ -343,7 +343,7 @@ export function figuresTable(figures: readonly ClassFigures[]): string[] {
   ];
 }
 
-/** A target: the handlers wired as in Lambda (`test/helpers/stack.ts`) on the local engine in its own process. */
+/** A target: the handlers wired as in Lambda (`harness/stack.ts`) on the local engine in its own process. */
 export async function handlersTarget(secret: string): Promise<BadInputTarget & { stop(): Promise<void> }> {
   const engine = await startEngineProcess({ host: '127.0.0.1', port: 0 });
   const client = localDynamoClient(engine.endpoint, 3);

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { readConfigFile } from '../bin/config-file';
 import { signedHeaders } from '../lambda/core/signature';
 import { startLocalStack } from '../local/stack';
-import { launchChromium } from '../test/helpers/browser';
+import { launchChromium } from '../harness/browser';
 import { currentPayload } from '../examples/payloads';
 
 const SECRET = `whsec_${Buffer.from('board-benchmark-signing-secret-32').toString('base64')}`;

@@ -1,6 +1,6 @@
 /**
  * Issue 11's figures: how often `GET /freshness` agrees with the sender's truth, with and without
- * reconciliation, on the SAME seeded lossy run (test/helpers/lossy-run.ts: 4 collections x 5 sources in
+ * reconciliation, on the SAME seeded lossy run (harness/lossy-run.ts: 4 collections x 5 sources in
  * compressed time, 10% of webhooks lost, 10% delivered twice, 5% re-published, all delayed 0-3 s). Both
  * stacks receive the same deliveries in the same order on one simulated clock; a third, fault-free run of
  * the same script shows what the checks read when nothing is lost. `/freshness` is read every 5 simulated
@@ -10,7 +10,7 @@
 import { localDynamoClient, startEngineProcess } from '../local/engine';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../lambda/adapters/table-definition';
-import { AirweaveStandIn } from '../test/helpers/airweave-stand-in';
+import { AirweaveStandIn } from '../harness/airweave-stand-in';
 import {
   type Check,
   lossyChannel,
@@ -19,7 +19,7 @@ import {
   scriptTruth,
   type StackRun,
   T0,
-} from '../test/helpers/lossy-run';
+} from '../harness/lossy-run';
 
 const CHECK_EVERY_MS = 5000;
 

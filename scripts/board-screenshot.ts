@@ -10,7 +10,7 @@ import path from 'node:path';
 import { readConfigFile } from '../bin/config-file';
 import { signedHeaders } from '../lambda/core/signature';
 import { startLocalStack } from '../local/stack';
-import { launchChromium } from '../test/helpers/browser';
+import { launchChromium } from '../harness/browser';
 import { currentPayload } from '../examples/payloads';
 
 const SECRET = `whsec_${Buffer.from('board-screenshot-signing-secret!').toString('base64')}`;

@@ -1,6 +1,6 @@
 import { AirweaveHttpClient } from '../lambda/adapters/airweave-client';
 import { AirweaveApiError, MalformedResponseError } from '../lambda/core/airweave';
-import { AirweaveStandIn } from './helpers/airweave-stand-in';
+import { AirweaveStandIn } from '../harness/airweave-stand-in';
 
 let api: AirweaveStandIn;
 let url: string;

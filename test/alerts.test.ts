@@ -1,11 +1,11 @@
-import { silentLog } from './helpers/silent-log';
+import { silentLog } from '../harness/silent-log';
 import { eventMessage } from '../lambda/core/outbound';
 import type { AlertRoute, FreshnessRule } from '../lambda/core/config';
 import { noMetrics } from '../lambda/core/metrics';
 import { runWatchdog } from '../lambda/core/watchdog';
-import { currentPayload, NOW, signedRequest } from './helpers/deliveries';
+import { currentPayload, NOW, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { parseBody, wire } from './helpers/stack';
+import { parseBody, wire } from '../harness/stack';
 
 let engine: Engine;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
-import { currentPayload, signedRequest } from './helpers/deliveries';
+import { currentPayload, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { parseBody, wire } from './helpers/stack';
+import { parseBody, wire } from '../harness/stack';
 
 /**
  * All or nothing: no delivery leaves an audit event without its job and freshness effects, except while

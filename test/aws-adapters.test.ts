@@ -15,7 +15,7 @@ import type { Alert } from '../lambda/core/alerts';
 import { parseConfig } from '../lambda/core/config';
 import { SettingError } from '../lambda/core/errors';
 import type { Stores } from '../lambda/core/ports';
-import { currentPayload } from './helpers/deliveries';
+import { currentPayload } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
 
 /**

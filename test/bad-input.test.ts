@@ -13,9 +13,9 @@ import {
 import { type Assembly, type BundledTarget, bundledTarget, synthesize } from '../bench/lambda-bundle';
 import { signedHeaders } from '../lambda/core/signature';
 import { keys } from '../lambda/core/table-schema';
-import { currentPayload, httpEvent, NOW_SECONDS, OTHER_SECRET, SECRET } from './helpers/deliveries';
+import { currentPayload, httpEvent, NOW_SECONDS, OTHER_SECRET, SECRET } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { wire } from './helpers/stack';
+import { wire } from '../harness/stack';
 
 /**
  * Generated hostile and broken requests: none may be accepted without a valid signature, none may make

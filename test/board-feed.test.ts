@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BOARD_CSP, boardRoutes, loopbackHost, notificationsFeed } from '../local/board';
-import { httpEvent } from './helpers/deliveries';
+import { httpEvent } from '../harness/deliveries';
 
 /** Local mode's recent alerts come from the notifications file the local SNS stand-in writes. */
 describe("the board's local alert feed", () => {

@@ -11,8 +11,8 @@ import { signedHeaders } from '../lambda/core/signature';
 import { BOARD_CSP } from '../local/board';
 import { localDynamoClient } from '../local/engine';
 import { type LocalStack, startLocalStack } from '../local/stack';
-import { launchChromium } from './helpers/browser';
-import { currentPayload, SECRET } from './helpers/deliveries';
+import { launchChromium } from '../harness/browser';
+import { currentPayload, SECRET } from '../harness/deliveries';
 
 /**
  * The freshness board in a real browser (Debian's chromium, driven by playwright-core) against a real

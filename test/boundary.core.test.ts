@@ -10,7 +10,7 @@ import {
 import { classifyPayload } from '../lambda/core/events';
 import { keys } from '../lambda/core/table-schema';
 import { syncEvent } from './helpers/core-fixtures';
-import { legacyPayload } from './helpers/deliveries';
+import { legacyPayload } from '../harness/deliveries';
 
 const NOW = new Date('2026-04-23T13:55:00.000Z');
 const SIGNED_AT = Math.floor(NOW.getTime() / 1000);

@@ -7,9 +7,9 @@ import {
 } from '../lambda/core/boundary';
 import { classifyPayload, type SyncEvent } from '../lambda/core/events';
 import { lifecycleKeys } from '../lambda/core/table-schema';
-import { currentPayload, httpEvent, legacyPayload, signedRequest } from './helpers/deliveries';
+import { currentPayload, httpEvent, legacyPayload, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { parseBody, wire } from './helpers/stack';
+import { parseBody, wire } from '../harness/stack';
 
 /**
  * The boundary: a signed lifecycle event that could not be recorded whole (an impossible or out-of-range

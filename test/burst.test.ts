@@ -1,8 +1,8 @@
 import type { PipelineSpec } from '../lambda/core/pipeline-gate';
-import { currentPayload, signedRequest } from './helpers/deliveries';
+import { currentPayload, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { RecordingStarter } from './helpers/recording-starter';
-import { parseBody, wire } from './helpers/stack';
+import { RecordingStarter } from '../harness/recording-starter';
+import { parseBody, wire } from '../harness/stack';
 
 /**
  * The burst of docs/DESIGN.md's scale section, on the local engine: one collection whose 500 sources all

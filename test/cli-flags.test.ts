@@ -12,9 +12,9 @@ import { awsClientConfig } from '../cli/target';
 import { ensureTable } from '../local/engine';
 import { LOCAL } from '../local/defaults';
 import { httpListener } from '../local/http';
-import { SECRET } from './helpers/deliveries';
+import { SECRET } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { wire } from './helpers/stack';
+import { wire } from '../harness/stack';
 
 /** The command line's shared flags: --version, --check, --watch, one target flag, AWS region and profile. */
 let engine: Engine;

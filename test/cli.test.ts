@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { main } from '../cli/main';
 import { CliError } from '../cli/errors';
 import { httpListener } from '../local/http';
-import { OTHER_SECRET, SECRET } from './helpers/deliveries';
+import { OTHER_SECRET, SECRET } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { wire } from './helpers/stack';
+import { wire } from '../harness/stack';
 
 /** The command line's errors: one line that says what to do, and a non-zero exit code. */
 let engine: Engine;

@@ -8,7 +8,7 @@ import { parseRuntimeSettings } from '../lambda/core/settings';
 import { classifyPayload } from '../lambda/core/events';
 import { decodeSecrets, sign, signedHeaders, verifyDelivery } from '../lambda/core/signature';
 import { normalizeTimestamp } from '../lambda/core/timestamp';
-import { currentPayload, NOW_SECONDS, SECRET } from './helpers/deliveries';
+import { currentPayload, NOW_SECONDS, SECRET } from '../harness/deliveries';
 
 describe('timestamps', () => {
   it.each([

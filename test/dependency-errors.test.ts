@@ -1,9 +1,9 @@
 import { DEPENDENCY_ERRORS, dispositionOf } from '../lambda/core/dependency-errors';
 import { maxKeyPartBytes } from '../lambda/core/boundary';
 import { METRIC, type MetricsSink } from '../lambda/core/metrics';
-import { currentPayload, httpEvent, signedRequest } from './helpers/deliveries';
+import { currentPayload, httpEvent, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { parseBody, wire } from './helpers/stack';
+import { parseBody, wire } from '../harness/stack';
 
 let engine: Engine;
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { SECRET } from './helpers/deliveries';
+import { SECRET } from '../harness/deliveries';
 import { freePort } from './helpers/ports';
 
 /**

@@ -3,10 +3,10 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../lambda/adapters/table-definition';
 import type { PipelineSpec } from '../lambda/core/pipeline-gate';
 import { localDynamoClient, startEngine as startLocalEngine, type LocalEngine } from '../local/engine';
-import { currentPayload, signedRequest } from './helpers/deliveries';
-import { RecordingNotifier } from './helpers/recording-notifier';
-import { RecordingStarter } from './helpers/recording-starter';
-import { wire } from './helpers/stack';
+import { currentPayload, signedRequest } from '../harness/deliveries';
+import { RecordingNotifier } from '../harness/recording-notifier';
+import { RecordingStarter } from '../harness/recording-starter';
+import { wire } from '../harness/stack';
 
 /**
  * Faults as Svix sees them: a burst of deliveries while a dependency fails, every 5xx resent with the same

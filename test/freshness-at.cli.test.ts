@@ -4,9 +4,9 @@ import { collect } from '../cli/output';
 import type { CollectionFreshnessAt } from '../lambda/core/freshness-at';
 import { ensureTable } from '../local/engine';
 import { LOCAL } from '../local/defaults';
-import { currentPayload, signedRequest } from './helpers/deliveries';
+import { currentPayload, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { wire } from './helpers/stack';
+import { wire } from '../harness/stack';
 
 /**
  * `sync-events freshness --at` against the local engine, with the CLI's own clock (real time) and config

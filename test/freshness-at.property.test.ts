@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import type { FreshnessRule } from '../lambda/core/config';
 import type { CollectionFreshness, SourceFreshness } from '../lambda/core/freshness';
 import type { CollectionFreshnessAt, SourceFreshnessAt } from '../lambda/core/freshness-at';
-import { currentPayload, httpEvent, signedRequest } from './helpers/deliveries';
+import { currentPayload, httpEvent, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { parseBody, wire } from './helpers/stack';
+import { parseBody, wire } from '../harness/stack';
 
 let engine: Engine;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import type { FreshnessRule } from '../lambda/core/config';
 import type { CollectionFreshnessAt, SourceFreshnessAt } from '../lambda/core/freshness-at';
-import { currentPayload, httpEvent, signedRequest } from './helpers/deliveries';
+import { currentPayload, httpEvent, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { reconcileWiring } from './helpers/reconcile-wiring';
-import { parseBody } from './helpers/stack';
+import { reconcileWiring } from '../harness/reconcile-wiring';
+import { parseBody } from '../harness/stack';
 
 let engine: Engine;
 beforeAll(async () => {

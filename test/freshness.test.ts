@@ -1,7 +1,7 @@
 import type { FreshnessRule } from '../lambda/core/config';
-import { currentPayload, httpEvent, signedRequest } from './helpers/deliveries';
+import { currentPayload, httpEvent, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { parseBody, wire } from './helpers/stack';
+import { parseBody, wire } from '../harness/stack';
 
 let engine: Engine;
 beforeAll(async () => {

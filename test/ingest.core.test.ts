@@ -14,10 +14,10 @@ import {
   NOW_SECONDS,
   OTHER_SECRET,
   SECRET,
-} from './helpers/deliveries';
-import { RecordingNotifier } from './helpers/recording-notifier';
-import { RecordingStarter } from './helpers/recording-starter';
-import { silentLog } from './helpers/silent-log';
+} from '../harness/deliveries';
+import { RecordingNotifier } from '../harness/recording-notifier';
+import { RecordingStarter } from '../harness/recording-starter';
+import { silentLog } from '../harness/silent-log';
 
 /**
  * The webhook use case on the in-memory stores (the executable spec that store.property.test.ts holds

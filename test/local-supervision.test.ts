@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildPayload } from '../cli/commands/send';
 import { signedHeaders } from '../lambda/core/signature';
-import { SECRET } from './helpers/deliveries';
+import { SECRET } from '../harness/deliveries';
 import { freePort } from './helpers/ports';
 
 /**

@@ -1,9 +1,9 @@
-import { AirweaveStandIn } from './helpers/airweave-stand-in';
+import { AirweaveStandIn } from '../harness/airweave-stand-in';
 import { type Engine, startEngine } from './helpers/engine';
-import { lossyChannel, playLossyRun, scriptTruth } from './helpers/lossy-run';
+import { lossyChannel, playLossyRun, scriptTruth } from '../harness/lossy-run';
 
 /**
- * Issue 11's acceptance: the seeded lossy-delivery run (test/helpers/lossy-run.ts) through the real webhook
+ * Issue 11's acceptance: the seeded lossy-delivery run (harness/lossy-run.ts) through the real webhook
  * handler on the local engine, with the reconciler asking the Airweave stand-in. After one reconcile period
  * `/freshness` tells the truth where the channel alone cannot. The run's roles make each promise bite on
  * every seed: a source whose every webhook is lost, a last failure lost, a last completion lost. The same

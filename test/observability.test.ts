@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { lambdaTelemetry } from '../lambda/adapters/telemetry';
 import { METRIC, METRICS_NAMESPACE, SERVICE } from '../lambda/core/metrics';
-import { currentPayload, OTHER_SECRET, SECRET, signedRequest } from './helpers/deliveries';
+import { currentPayload, OTHER_SECRET, SECRET, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { wire } from './helpers/stack';
+import { wire } from '../harness/stack';
 
 let engine: Engine;
 beforeAll(async () => {

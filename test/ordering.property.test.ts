@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { sourceFreshness } from '../lambda/core/freshness';
 import { toFreshnessRecord } from '../lambda/core/freshness-record';
-import { currentPayload, NOW, signedRequest } from './helpers/deliveries';
+import { currentPayload, NOW, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { wire } from './helpers/stack';
+import { wire } from '../harness/stack';
 
 let engine: Engine;
 beforeAll(async () => {

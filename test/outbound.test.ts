@@ -8,9 +8,9 @@ import {
 } from '../lambda/core/outbound';
 import { failureAlert } from '../lambda/core/alerts';
 import { classifyPayload, type SyncEvent } from '../lambda/core/events';
-import { currentPayload, signedRequest } from './helpers/deliveries';
+import { currentPayload, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { wire } from './helpers/stack';
+import { wire } from '../harness/stack';
 
 /** SNS's Publish rules, checked the way the service would (the stand-in in bench/fake-aws.ts does the same). */
 // eslint-disable-next-line no-control-regex

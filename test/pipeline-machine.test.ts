@@ -6,7 +6,7 @@ import { SyncEventsStack } from '../lib/sync-events-stack';
 import { resolveIntrinsics } from '../local/intrinsics';
 import { forLocalEngine, localTaskHandlers, localTopicArn } from '../local/pipeline-runner';
 import { type Engine, startEngine } from './helpers/engine';
-import { RecordingNotifier } from './helpers/recording-notifier';
+import { RecordingNotifier } from '../harness/recording-notifier';
 
 // asl-validator is CommonJS without types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

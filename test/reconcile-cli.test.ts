@@ -14,7 +14,7 @@ import { CliError } from '../cli/errors';
 import { collect } from '../cli/output';
 import { createTableInput } from '../lambda/adapters/table-definition';
 import { LOCAL } from '../local/defaults';
-import { AirweaveStandIn } from './helpers/airweave-stand-in';
+import { AirweaveStandIn } from '../harness/airweave-stand-in';
 import { type Engine, startEngine } from './helpers/engine';
 
 let engine: Engine;

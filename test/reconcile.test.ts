@@ -1,11 +1,11 @@
 import { reconcileSource, runReconcile, SOURCES_AT_ONCE } from '../lambda/core/reconcile';
 import { METRIC } from '../lambda/core/metrics';
 import { runWatchdog } from '../lambda/core/watchdog';
-import { AirweaveStandIn, type StandInJob } from './helpers/airweave-stand-in';
-import { currentPayload, httpEvent, signedRequest } from './helpers/deliveries';
+import { AirweaveStandIn, type StandInJob } from '../harness/airweave-stand-in';
+import { currentPayload, httpEvent, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { reconcileWiring } from './helpers/reconcile-wiring';
-import { parseBody } from './helpers/stack';
+import { reconcileWiring } from '../harness/reconcile-wiring';
+import { parseBody } from '../harness/stack';
 
 const COLLECTION = 'engineering-context-ab123';
 const GITHUB = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';

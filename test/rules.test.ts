@@ -2,7 +2,7 @@ import type { Item } from '../lambda/core/conditions';
 import { classifyPayload, type SyncEvent } from '../lambda/core/events';
 import { applyToFreshness, FAILURE_LOG_CAP, toFreshnessRecord } from '../lambda/core/freshness-record';
 import { applyToJob } from '../lambda/core/job-record';
-import { currentPayload } from './helpers/deliveries';
+import { currentPayload } from '../harness/deliveries';
 
 /** The rules as pure functions of (item, event): the executable spec the stores are checked against. */
 function event(type: string, timestamp: string, job = 'job-1'): SyncEvent {

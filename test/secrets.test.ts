@@ -4,9 +4,9 @@ import { SecretsManagerApiKey } from '../lambda/adapters/airweave-key';
 import { SecretsManagerSigningKeys } from '../lambda/adapters/signing-keys';
 import { API_KEY_PLACEHOLDER } from '../lambda/core/airweave';
 import { decodeSecrets } from '../lambda/core/signature';
-import { currentPayload, NOW_SECONDS, OTHER_SECRET, SECRET, signedRequest } from './helpers/deliveries';
+import { currentPayload, NOW_SECONDS, OTHER_SECRET, SECRET, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { parseBody, wire } from './helpers/stack';
+import { parseBody, wire } from '../harness/stack';
 
 /**
  * The secrets as the functions read them: Powertools Parameters (`SecretsProvider.get`, as `getSecret`)

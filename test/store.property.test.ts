@@ -4,7 +4,7 @@ import { classifyPayload, type SyncEvent } from '../lambda/core/events';
 import { LIFECYCLE_EVENT_TYPES } from '../lambda/core/job-state';
 import type { Claimant } from '../lambda/core/claims';
 import type { Stores } from '../lambda/core/ports';
-import { currentPayload } from './helpers/deliveries';
+import { currentPayload } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
 
 let engine: Engine;

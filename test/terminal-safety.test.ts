@@ -10,7 +10,7 @@ import { visible } from '../cli/terminal';
 import { signedHeaders } from '../lambda/core/signature';
 import { DEFAULT_CONFIG_PATH } from '../local/defaults';
 import { type LocalStack, startLocalStack } from '../local/stack';
-import { SECRET } from './helpers/deliveries';
+import { SECRET } from '../harness/deliveries';
 
 /**
  * Event text is the sender's, and a terminal obeys escape sequences in it. What a person reads (CLI

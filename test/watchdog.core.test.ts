@@ -6,7 +6,7 @@ import { METRIC, type MetricsSink } from '../lambda/core/metrics';
 import type { Log } from '../lambda/core/ports';
 import { runWatchdog } from '../lambda/core/watchdog';
 import { settingsOf, syncEvent } from './helpers/core-fixtures';
-import { RecordingNotifier } from './helpers/recording-notifier';
+import { RecordingNotifier } from '../harness/recording-notifier';
 
 /** The watchdog over the in-memory stores, with a clock the test moves. */
 const at = (time: string) => `2026-04-23T${time}.000000Z`;

@@ -8,9 +8,9 @@ import {
   httpEvent,
   legacyPayload,
   signedRequest,
-} from './helpers/deliveries';
+} from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
-import { parseBody, wire } from './helpers/stack';
+import { parseBody, wire } from '../harness/stack';
 
 let engine: Engine;
 beforeAll(async () => {

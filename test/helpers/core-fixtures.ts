@@ -1,7 +1,7 @@
 import { parseConfig } from '../../lambda/core/config';
 import { classifyPayload, type SyncEvent } from '../../lambda/core/events';
 import { emptyRecord, type FreshnessRecord } from '../../lambda/core/freshness';
-import { type CurrentPayload, currentPayload } from './deliveries';
+import { type CurrentPayload, currentPayload } from '../../harness/deliveries';
 
 /**
  * Fixtures for the pure core tests (`*.core.test.ts`, which `npm run mutate` runs against every mutant):

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { signedHeaders } from '../../lambda/core/signature';
+import { signedHeaders } from '../lambda/core/signature';
 
 export const SECRET = `whsec_${Buffer.from('test-signing-secret-0123456789abcdef').toString('base64')}`;
 export const OTHER_SECRET = `whsec_${Buffer.from('another-secret-for-rotation-tests!!').toString('base64')}`;
@@ -8,7 +8,7 @@ export const OTHER_SECRET = `whsec_${Buffer.from('another-secret-for-rotation-te
 export const NOW = new Date('2026-04-23T13:55:00.000Z');
 export const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 
-export { type CurrentPayload, currentPayload } from '../../examples/payloads';
+export { type CurrentPayload, currentPayload } from '../examples/payloads';
 
 /** The legacy payload of the seed article and older self-hosted installs. */
 export function legacyPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {

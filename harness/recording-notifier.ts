@@ -1,6 +1,6 @@
-import type { Alert } from '../../lambda/core/alerts';
-import type { SyncEvent } from '../../lambda/core/events';
-import type { Notifier } from '../../lambda/core/ports';
+import type { Alert } from '../lambda/core/alerts';
+import type { SyncEvent } from '../lambda/core/events';
+import type { Notifier } from '../lambda/core/ports';
 
 /**
  * Stands in for SNS, which has no local engine: records what would be published, and can be told to

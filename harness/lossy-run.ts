@@ -1,19 +1,19 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { applyToFreshness, toFreshnessRecord } from '../../lambda/core/freshness-record';
-import type { Item } from '../../lambda/core/conditions';
-import type { SyncEvent } from '../../lambda/core/events';
+import { applyToFreshness, toFreshnessRecord } from '../lambda/core/freshness-record';
+import type { Item } from '../lambda/core/conditions';
+import type { SyncEvent } from '../lambda/core/events';
 import {
   emptyRecord,
   type FreshnessStatus,
   maxAgeFor,
   type SourceFreshness,
   statusOf,
-} from '../../lambda/core/freshness';
-import type { JobState } from '../../lambda/core/job-state';
-import { runReconcile } from '../../lambda/core/reconcile';
-import { reconcileSource } from '../../lambda/core/reconcile';
-import { sourceKey } from '../../lambda/core/table-schema';
-import { runWatchdog } from '../../lambda/core/watchdog';
+} from '../lambda/core/freshness';
+import type { JobState } from '../lambda/core/job-state';
+import { runReconcile } from '../lambda/core/reconcile';
+import { reconcileSource } from '../lambda/core/reconcile';
+import { sourceKey } from '../lambda/core/table-schema';
+import { runWatchdog } from '../lambda/core/watchdog';
 import type { AirweaveStandIn, StandInCollection, StandInJob, StandInSource } from './airweave-stand-in';
 import { currentPayload, httpEvent, signedRequest } from './deliveries';
 import { reconcileWiring } from './reconcile-wiring';

@@ -1,4 +1,4 @@
-import type { PipelineStarter } from '../../lambda/core/ports';
+import type { PipelineStarter } from '../lambda/core/ports';
 
 /**
  * Stands in for StartExecution in gate tests (state machines themselves are executed in
