@@ -6,7 +6,7 @@ import {
   TIMESTAMP_TOLERANCE_SECONDS,
   verifyDelivery,
 } from '../lambda/core/signature';
-import { SECRET } from './helpers/deliveries';
+import { SECRET } from '../harness/deliveries';
 
 const NOW = 1_776_952_500;
 const BODY = Buffer.from('{"event_type":"sync.completed"}');
