@@ -58,6 +58,21 @@ afterAll(() => {
   synth.cleanup();
 });
 
+describe('bundles', () => {
+  test('every function bundle stays within the 250 KB budget (docs/DESIGN.md section 7)', () => {
+    // A bundle that pulls in a whole library namespace (all of zod's locales once made the webhook 513 KB)
+    // costs every cold start: the size is deterministic, so it is pinned here, not only benchmarked.
+    const kb = Object.fromEntries(
+      [stack.ingress.webhookFunction, stack.ingress.queryFunction, stack.watchdog.function].map((fn) => {
+        const asset = (fn.node.findChild('Code') as unknown as { assetPath: string }).assetPath;
+        return [fn.node.path, fs.statSync(path.join(synth.outdir, asset, 'index.js')).size / 1024];
+      }),
+    );
+    expect(Object.keys(kb)).toHaveLength(3);
+    expect(Object.entries(kb).filter(([, size]) => size > 250)).toEqual([]);
+  });
+});
+
 describe('cdk-nag (AwsSolutions)', () => {
   test('synthesis reports no unacknowledged finding', () => {
     expect(synth.violations).toEqual([]);

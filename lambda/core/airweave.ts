@@ -1,4 +1,5 @@
-import { z } from './zod';
+import * as z from 'zod/mini';
+import './zod';
 import type { SyncEvent } from './events';
 import { type JobState, type LifecycleEventType, rankOf } from './job-state';
 import { sourceKey } from './table-schema';

@@ -1,4 +1,5 @@
-import { z } from './zod';
+import * as z from 'zod/mini';
+import './zod';
 import { parseDuration } from './duration';
 import { AIRWEAVE_DEFAULTS, type RuntimeSettings, WATCHDOG_DEFAULTS } from './settings';
 

@@ -1,4 +1,5 @@
-import { z } from './zod';
+import * as z from 'zod/mini';
+import './zod';
 import { isLifecycleEventType, stateOf, type JobState, type LifecycleEventType } from './job-state';
 import { normalizeTimestamp, type TimestampOptions } from './timestamp';
 import { sourceKey } from './table-schema';

@@ -1,4 +1,5 @@
-import { z } from './zod';
+import * as z from 'zod/mini';
+import './zod';
 import type { AlertRoute, AppConfig, FreshnessRule, PipelineConfig } from './config';
 import { SettingError } from './errors';
 

@@ -1,4 +1,5 @@
-import { z } from './zod';
+import * as z from 'zod/mini';
+import './zod';
 import type { SyncEvent } from './events';
 import { rankOf } from './job-state';
 import type { FreshnessReader } from './ports';
