@@ -5,6 +5,7 @@ import {
   type CollectionFreshness,
 } from '../../lambda/core/freshness';
 import { parseDuration } from '../../lambda/core/duration';
+import { BOOKKEEPING_ATTRIBUTES } from '../../lambda/core/table-schema';
 import { fromDate, normalizeTimestamp } from '../../lambda/core/timestamp';
 import { CliError, UsageError } from '../errors';
 import { ago, duration, line, paint, status, table, time, truncate, when } from '../format';
@@ -14,19 +15,8 @@ import type { Target } from '../target';
 type Print = (line: string) => void;
 type Item = Record<string, unknown>;
 
-/** Table bookkeeping that is no business of a reader: keys, index keys, TTL. */
-const INTERNAL = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'entity',
-  'expires_at',
-  'state_rank',
-  'terminal_key',
-]);
+/** What is no business of a reader: the table's bookkeeping, and the ranks the ordering rules write. */
+const INTERNAL: ReadonlySet<string> = new Set([...BOOKKEEPING_ATTRIBUTES, 'state_rank', 'terminal_key']);
 
 export function publicFields(item: Item): Item {
   return Object.fromEntries(

@@ -50,6 +50,18 @@ export const LEGACY_JOB_INDEX = [GSI1.pk, GSI1.sk, GSI2.pk, GSI2.sk] as const;
 /** Epoch seconds after which DynamoDB's TTL deletes an audit item (events, ignored deliveries). */
 export const TTL_ATTRIBUTE = 'expires_at';
 
+/** Table bookkeeping on every item (keys, index keys, the item's kind, TTL): not part of what it records. */
+export const BOOKKEEPING_ATTRIBUTES: ReadonlySet<string> = new Set([
+  KEY.pk,
+  KEY.sk,
+  GSI1.pk,
+  GSI1.sk,
+  GSI2.pk,
+  GSI2.sk,
+  'entity',
+  TTL_ATTRIBUTE,
+]);
+
 /** What a source is keyed by: its connection id, or, for legacy payloads without one, its type. */
 export function sourceKey(sourceConnectionId: string | null, sourceType: string): string {
   return sourceConnectionId ?? `type:${sourceType}`;

@@ -1,6 +1,6 @@
 import type { AuditHistory, HistoryPage, RecordedEvent } from '../../core/freshness-at';
 import type { LifecycleEventType } from '../../core/job-state';
-import { keys } from '../../core/table-schema';
+import { BOOKKEEPING_ATTRIBUTES, keys } from '../../core/table-schema';
 import type { ItemTable } from './item-table';
 
 /**
@@ -63,23 +63,11 @@ export class TableAuditHistory implements AuditHistory {
   }
 }
 
-/** Table bookkeeping, not part of the event. */
-const TABLE_ATTRIBUTES = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'entity',
-  'expires_at',
-]);
-
 /** The audit item holds the normalized event as is, plus its delivery's svix-id and receipt time. */
 function recordedEvent(item: Record<string, unknown>): RecordedEvent {
   return {
     // Events recorded before reconciliation existed all came by webhook.
     origin: 'webhook',
-    ...Object.fromEntries(Object.entries(item).filter(([name]) => !TABLE_ATTRIBUTES.has(name))),
+    ...Object.fromEntries(Object.entries(item).filter(([name]) => !BOOKKEEPING_ATTRIBUTES.has(name))),
   } as unknown as RecordedEvent;
 }
