@@ -1,9 +1,12 @@
 import fc from 'fast-check';
+import { DynamoSourceRegistry } from '../lambda/adapters/dynamo-source-registry';
 import { dynamoStores, memoryStores } from '../lambda/adapters/store';
+import { TableSourceRegistry } from '../lambda/adapters/store/source-registry';
 import { classifyPayload, type SyncEvent } from '../lambda/core/events';
 import { LIFECYCLE_EVENT_TYPES } from '../lambda/core/job-state';
 import type { Claimant } from '../lambda/core/claims';
 import type { Stores } from '../lambda/core/ports';
+import type { SourceRegistry } from '../lambda/core/reconcile';
 import { currentPayload } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
 
@@ -49,8 +52,55 @@ const event = fc
   .tuple(index(JOBS.length), index(LIFECYCLE_EVENT_TYPES.length), fc.nat({ max: 3 }))
   .map(([job, type, minute]) => lifecycle(job, type, minute));
 
-type Operation = { name: string; run: (stores: Stores) => Promise<unknown> };
+/** Every port, and the source registry (reconciliation and the source lifecycle) on the same table. */
+type Ports = Stores & { readonly registry: SourceRegistry };
+type Operation = { name: string; run: (stores: Ports) => Promise<unknown> };
 const op = (name: string, run: Operation['run']): Operation => ({ name, run });
+
+/** The source registry's writes and reads, on the same sources and jobs as the events above. */
+const registryOperation: fc.Arbitrary<Operation> = fc.oneof(
+  fc.tuple(index(SOURCES.length), fc.nat({ max: 3 })).map(([src, minute]) =>
+    op(`register ${src} ${minute}`, (s) =>
+      s.registry.registerSource(
+        {
+          collection_readable_id: 'coll',
+          collection_name: 'Coll',
+          collection_id: null,
+          source_connection_id: SOURCES[src] as string,
+          source_type: 'github',
+          source_key: SOURCES[src] as string,
+        },
+        at(minute),
+      ),
+    ),
+  ),
+  fc
+    .tuple(fc.boolean(), index(SOURCES.length), fc.nat({ max: 3 }))
+    .map(([retire, src, minute]) =>
+      op(`${retire ? 'retire' : 'verify'} ${src} ${minute}`, (s) =>
+        retire
+          ? s.registry.retireSource('coll', SOURCES[src] as string, at(minute))
+          : s.registry.markVerified('coll', SOURCES[src] as string, at(minute)),
+      ),
+    ),
+  fc
+    .subarray([...JOBS, 'job-unknown'])
+    .map((jobs) => op(`recorded states ${jobs.join('+')}`, (s) => s.registry.recordedStates(jobs))),
+  fc
+    .tuple(index(SOURCES.length), index(JOBS.length))
+    .map(([src, job]) =>
+      op(`previous job ${src} ${job}`, (s) =>
+        s.registry.previousJob(SOURCES[src] as string, JOBS[job] as string),
+      ),
+    ),
+  fc
+    .tuple(fc.boolean(), fc.nat({ max: 3 }))
+    .map(([open, minute]) =>
+      op(`${open ? 'open' : 'close'} notice`, (s) =>
+        open ? s.registry.openNotice('unauthorized', at(minute)) : s.registry.closeNotice('unauthorized'),
+      ),
+    ),
+);
 
 /** Every write of every port, with arguments drawn from small pools so they collide. */
 const operation: fc.Arbitrary<Operation> = fc.oneof(
@@ -150,6 +200,7 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
       .nat({ max: 2 })
       .map((v) => op(`confirm run ${v}`, (s) => s.gates.confirmPipelineRun(spec.name, `analysis-${v}`))),
   },
+  { weight: 4, arbitrary: registryOperation },
   {
     weight: 2,
     arbitrary: fc
@@ -199,8 +250,15 @@ describe('the DynamoDB adapter and the in-memory store obey the same rules', () 
     await fc.assert(
       fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 30 }), async (operations) => {
         const table = await engine.newTable();
-        const dynamo = dynamoStores(engine.client, { tableName: table, retentionDays: 30 });
-        const memory = memoryStores({ retentionDays: 30 });
+        const dynamo: Ports = {
+          ...dynamoStores(engine.client, { tableName: table, retentionDays: 30 }),
+          registry: new DynamoSourceRegistry(engine.client, table),
+        };
+        const stores = memoryStores({ retentionDays: 30 });
+        const memory: Ports & { table: typeof stores.table } = {
+          ...stores,
+          registry: new TableSourceRegistry(stores.table),
+        };
         for (const { name, run } of operations) {
           const [expected, actual] = [await run(memory), await run(dynamo)];
           expect({ name, answer: actual }).toEqual({ name, answer: expected });

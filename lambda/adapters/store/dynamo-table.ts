@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -13,6 +14,11 @@ import { evaluate, type Item, type Register, type Registers } from '../../core/c
 import { Expressions } from './expressions';
 import type { ItemPage, ItemQuery, ItemTable, Key } from './item-table';
 import { GSI1, GSI2, KEY } from '../../core/table-schema';
+
+/** BatchGetItem takes at most 100 keys per call. */
+const BATCH_GET_LIMIT = 100;
+/** Rounds of UnprocessedKeys (throttling) before a read gives up (the caller retries on its next run). */
+const MAX_BATCH_ROUNDS = 5;
 
 /** A failed condition: an answer ("someone else got there first"), not an error. The one place that says so. */
 export function isConditionalFailure(error: unknown): boolean {
@@ -109,6 +115,34 @@ export class DynamoTable implements ItemTable {
   async get(key: Key): Promise<Item | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }));
     return out.Item;
+  }
+
+  /** BatchGetItem, 100 keys a call, with the keys DynamoDB left unprocessed (throttling) asked again. */
+  async getMany(keys: readonly Key[], attributes: readonly string[]): Promise<Item[]> {
+    const items: Item[] = [];
+    const x = new Expressions();
+    const projection = attributes.map((a) => x.name(a)).join(', ');
+    let pending = [...keys];
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_BATCH_ROUNDS) throw new Error('batch read: keys left unprocessed after retries');
+      const batch = pending.slice(0, BATCH_GET_LIMIT);
+      pending = pending.slice(BATCH_GET_LIMIT);
+      const out = await this.doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.name]: {
+              Keys: batch,
+              ConsistentRead: true,
+              ProjectionExpression: projection,
+              ExpressionAttributeNames: x.attributes().ExpressionAttributeNames,
+            },
+          },
+        }),
+      );
+      items.push(...(out.Responses?.[this.name] ?? []));
+      pending.push(...((out.UnprocessedKeys?.[this.name]?.Keys ?? []) as Key[]));
+    }
+    return items;
   }
 
   query(query: ItemQuery): Promise<Item[]> {

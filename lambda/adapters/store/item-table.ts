@@ -36,6 +36,8 @@ export interface ItemTable {
   /** An event's registers on one item; the item as last written, or undefined when nothing moved. */
   applyRegisters(update: Registers): Promise<Item | undefined>;
   get(key: Key): Promise<Item | undefined>;
+  /** The items of these keys that exist (strongly consistent), only the `attributes` named, in no order. */
+  getMany(keys: readonly Key[], attributes: readonly string[]): Promise<Item[]>;
   delete(key: Key): Promise<void>;
   /** Every item in range, or one page of at most `limit` when it is given. */
   query(query: ItemQuery): Promise<Item[]>;

@@ -37,6 +37,15 @@ export class MemoryTable implements ItemTable {
     return item && copy(item);
   }
 
+  async getMany(keys: readonly Key[], attributes: readonly string[]): Promise<Item[]> {
+    return keys
+      .map((key) => this.rows.get(idOf(key)))
+      .filter((item) => item !== undefined)
+      .map((item) =>
+        Object.fromEntries(attributes.filter((a) => a in item).map((a) => [a, copyValue(item[a])])),
+      );
+  }
+
   async delete(key: Key): Promise<void> {
     this.rows.delete(idOf(key));
   }
