@@ -17,4 +17,6 @@ module.exports = {
   ],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 60000,
+  // Under Stryker, a mutant's run loads only the test files holding the tests that executed it.
+  testSequencer: '<rootDir>/jest.core.sequencer.js',
 };
