@@ -12,6 +12,7 @@ import {
 } from '../bench/bad-input';
 import { type Assembly, type BundledTarget, bundledTarget, synthesize } from '../bench/lambda-bundle';
 import { signedHeaders } from '../lambda/core/signature';
+import { ROUTES } from '../lambda/core/stack-contract';
 import { keys } from '../lambda/core/table-schema';
 import { currentPayload, httpEvent, NOW_SECONDS, OTHER_SECRET, SECRET } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
@@ -254,6 +255,49 @@ describe('generated bad-input classes', () => {
       await target?.stop();
       assembly?.cleanup();
     });
+
+    // Runs before the suite, whose accepted class starts the same pipeline (a second start is cooled down).
+    // The Step Functions and Lambda clients are loaded on first use, not at cold start (lambda/webhook/handler.ts):
+    // a dynamic import the bundle must resolve, which only these deliveries reach.
+    it('starts a pipeline and hands over a suspicion through the clients it loads on first use', async () => {
+      const before = target.served();
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      const timestamp = new Date((nowSeconds - 60) * 1000).toISOString();
+      const deliver = async (id: string, overrides: Parameters<typeof currentPayload>[0]) => {
+        const body = JSON.stringify(currentPayload({ timestamp, ...overrides }));
+        const headers = {
+          'content-type': 'application/json',
+          ...signedHeaders(SUITE_SECRET, id, nowSeconds, body),
+        };
+        return (await target.send({ method: 'POST', path: ROUTES.webhook, headers, body, signed: true }))
+          .statusCode;
+      };
+      const run = Date.now().toString(36);
+      // The default config's pipeline needs GitHub and Linear completions in engineering-context-ab123.
+      const statuses = [
+        await deliver(`msg_lazy_gh_${run}`, {
+          sync_job_id: `lazy-gh-${run}`,
+          source_type: 'github',
+          source_connection_id: `lazy-gh-${run}`,
+          collection_readable_id: 'engineering-context-ab123',
+        }),
+        await deliver(`msg_lazy_li_${run}`, {
+          sync_job_id: `lazy-li-${run}`,
+          source_type: 'linear',
+          source_connection_id: `lazy-li-${run}`,
+          collection_readable_id: 'engineering-context-ab123',
+        }),
+        await deliver(`msg_lazy_run_${run}`, {
+          event_type: 'sync.running',
+          sync_job_id: `lazy-run-${run}`,
+          source_connection_id: `lazy-run-${run}`,
+        }),
+      ];
+      expect(statuses).toEqual([200, 200, 200]);
+      const after = target.served();
+      expect(after.started).toBe(before.started + 1);
+      expect(after.invoked).toBeGreaterThan(before.invoked);
+    }, 60_000);
 
     it('hold, with SDK calls served by the local engine and the stand-ins', async () => {
       const figures = await runBadInputSuite(target, CI_REQUESTS.bundle);

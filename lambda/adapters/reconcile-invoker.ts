@@ -1,5 +1,6 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { SyncEvent } from '../core/events';
+import { traced } from './tracing';
 
 /**
  * The webhook's `reconcileSoon` on AWS: an asynchronous invocation of the reconcile function (Lambda queues
@@ -19,4 +20,9 @@ export function invokeReconcile(client: LambdaClient, functionName: string) {
       }),
     );
   };
+}
+
+/** `invokeReconcile` with a client of its own (the function's role and region), for a handler that loads it on first use. */
+export function functionReconcileInvoker(functionName: string) {
+  return invokeReconcile(traced(new LambdaClient({})), functionName);
 }

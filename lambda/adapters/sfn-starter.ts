@@ -1,6 +1,7 @@
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SettingError } from '../core/errors';
 import type { PipelineStarter } from '../core/ports';
+import { traced } from './tracing';
 
 /**
  * Starts a pipeline's Standard state machine. Step Functions answers a repeated StartExecution with the
@@ -22,4 +23,9 @@ export class SfnStarter implements PipelineStarter {
       if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
     }
   }
+}
+
+/** A starter with a client of its own (the function's role and region), for a handler that loads it on first use. */
+export function functionSfnStarter(stateMachineArns: Readonly<Record<string, string>>): SfnStarter {
+  return new SfnStarter(traced(new SFNClient({})), stateMachineArns);
 }

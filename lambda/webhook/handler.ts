@@ -1,20 +1,19 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoSourceRegistry } from '../adapters/dynamo-source-registry';
-import { invokeReconcile } from '../adapters/reconcile-invoker';
+import { onFirstUse } from '../adapters/on-first-use';
 import { dynamoStores } from '../adapters/store';
 import { lambdaTelemetry } from '../adapters/telemetry';
 import { traced } from '../adapters/tracing';
 import { readSettings, requireEnv, requireJsonMap } from '../adapters/settings';
-import { SfnStarter } from '../adapters/sfn-starter';
 import { SecretsManagerSigningKeys } from '../adapters/signing-keys';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { compose } from '../compose';
 import { SERVICE } from '../core/metrics';
 import { ENV } from '../core/table-schema';
+import type { SyncEvent } from '../core/events';
+import type { PipelineStarter } from '../core/ports';
 import { makeWebhookHandler } from './app';
 
 // Cold start: settings are checked and clients created once per container, not per request.
@@ -24,6 +23,18 @@ const dynamodb = traced(new DynamoDBClient({}));
 const tableName = requireEnv(ENV.tableName);
 // Set by the stack when the reconciler is deployed (lib/reconciler.ts); absent, no suspicion is handed over.
 const reconcileFunction = process.env[ENV.reconcileFunctionName];
+// Checked at cold start like every setting; the clients that use them are loaded on first use.
+const pipelineStateMachineArns = requireJsonMap(ENV.pipelineStateMachineArns);
+const sfnStarter = onFirstUse(async () =>
+  (await import('../adapters/sfn-starter')).functionSfnStarter(pipelineStateMachineArns),
+);
+const reconcileInvoker = onFirstUse(async () =>
+  (await import('../adapters/reconcile-invoker')).functionReconcileInvoker(reconcileFunction ?? ''),
+);
+const starter: PipelineStarter = {
+  start: async (pipeline, executionName, input) => (await sfnStarter()).start(pipeline, executionName, input),
+};
+const reconcileSoon = async (event: SyncEvent) => (await reconcileInvoker())(event);
 export const handler = telemetry.inContext(
   makeWebhookHandler(
     compose(
@@ -42,12 +53,10 @@ export const handler = telemetry.inContext(
           requireEnv(ENV.eventsTopicArn),
           requireJsonMap(ENV.alertTopicArns),
         ),
-        starter: new SfnStarter(traced(new SFNClient({})), requireJsonMap(ENV.pipelineStateMachineArns)),
+        starter,
         keys: new SecretsManagerSigningKeys(traced(new SecretsManagerClient({})), requireEnv(ENV.secretArn)),
         registry: new DynamoSourceRegistry(dynamodb, tableName),
-        ...(reconcileFunction && {
-          reconcileSoon: invokeReconcile(traced(new LambdaClient({})), reconcileFunction),
-        }),
+        ...(reconcileFunction && { reconcileSoon }),
       },
     ),
   ),
