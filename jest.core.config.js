@@ -7,7 +7,11 @@
  */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  // Every directory a test imports from, not only `test/`: Stryker runs each mutant with
+  // `--findRelatedTests <mutated file>`, and Jest only follows imports through files its haste map holds.
+  // With `test/` alone, a core module reached through another module or an adapter (`core/source-record.ts`
+  // through the in-memory store) had no related test: its mutants ran no test and counted as survived.
+  roots: ['<rootDir>/test', '<rootDir>/lambda', '<rootDir>/harness', '<rootDir>/examples'],
   testMatch: [
     '**/*.core.test.ts',
     '**/airweave.test.ts',
