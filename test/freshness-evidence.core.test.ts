@@ -97,6 +97,23 @@ describe('evidenceOf', () => {
     ]);
   });
 
+  it('a cancellation is the terminal evidence even when a newer job has started since', () => {
+    const events = [recorded('sync.cancelled', 'j1', '10:00:00'), recorded('sync.pending', 'j2', '11:00:00')];
+    expect(summary(evidence(events).evidence)).toEqual([
+      ['j2', 'sync.pending', 'latest_state'],
+      ['j1', 'sync.cancelled', 'last_terminal'],
+    ]);
+  });
+
+  it('a record without a terminal state names no terminal evidence, whatever the trail holds', () => {
+    const events = [recorded('sync.pending', 'j2', '11:00:00')];
+    const record = foldFreshness(events)!;
+    const trail = [...events, recorded('sync.cancelled', 'j1', '10:00:00')];
+    expect(summary(evidenceOf(record, trail, at('23:00:00')))).toEqual([
+      ['j2', 'sync.pending', 'latest_state'],
+    ]);
+  });
+
   it('a terminal state that is a success or a failure is traced to that event, not to a cancellation', () => {
     const failed = [recorded('sync.cancelled', 'j1', '10:00:00'), recorded('sync.failed', 'j2', '11:00:00')];
     expect(summary(evidence(failed).evidence)).toEqual([

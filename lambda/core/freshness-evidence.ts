@@ -27,10 +27,9 @@ export function evidenceOf(
   events: readonly RecordedEvent[],
   at: string,
 ): Evidence[] {
+  // An empty register (null job or state) matches no event: every recorded event has both.
   const find = (job: string | null, state: JobState | null) =>
-    job === null || state === null
-      ? undefined
-      : events.find((e) => e.sync_job_id === job && e.state === state);
+    events.find((e) => e.sync_job_id === job && e.state === state);
   const when = (at: string | null, state: JobState) => (at === null ? null : state);
   const roles = new Map<RecordedEvent, EvidenceRole[]>();
   const mark = (event: RecordedEvent | undefined, role: EvidenceRole) => {
@@ -57,9 +56,9 @@ export function evidenceOf(
   mark(failure, 'last_failure');
   const since = record.last_success_at ?? '';
   for (const entry of record.failure_log) {
-    const [ts, job] = entry.split('|');
-    if (ts !== undefined && ts > since && job !== undefined)
-      mark(find(job, 'failed'), 'failure_since_success');
+    // `<timestamp>|<job id>` (failureLogEntry): both parts are always there.
+    const [ts, job] = entry.split('|') as [string, string];
+    if (ts > since) mark(find(job, 'failed'), 'failure_since_success');
   }
   return [...roles.entries()]
     .sort(([a], [b]) => b.timestamp.localeCompare(a.timestamp) || a.event_type.localeCompare(b.event_type))
