@@ -3,6 +3,7 @@ import {
   sign,
   signedAt,
   signedHeaders,
+  splitSecrets,
   TIMESTAMP_TOLERANCE_SECONDS,
   verifyDelivery,
 } from '../lambda/core/signature';
@@ -101,5 +102,62 @@ describe('signature verification, one rule at a time', () => {
     expect(() => decodeSecrets(['whsec_'])).toThrow('not a whsec_<base64> value');
     expect(() => decodeSecrets(['whsec_abc$'])).toThrow('not a whsec_<base64> value');
     expect(() => decodeSecrets(['  '])).toThrow('no webhook signing secret is configured');
+  });
+});
+
+describe('signature refusals and secrets, in detail', () => {
+  const message = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it('each refusal says what was wrong', () => {
+    expect(message(() => verifyDelivery(headers({ 'svix-id': undefined }), BODY, keys, NOW))).toBe(
+      'missing svix-id, svix-timestamp or svix-signature header',
+    );
+    expect(message(() => verifyDelivery(headers({ 'svix-timestamp': 'soon' }), BODY, keys, NOW))).toBe(
+      'svix-timestamp is not a number of seconds',
+    );
+    expect(message(() => verifyDelivery(headers({}, NOW - 301), BODY, keys, NOW))).toBe(
+      'svix-timestamp is too old',
+    );
+    expect(message(() => verifyDelivery(headers({}, NOW + 301), BODY, keys, NOW))).toBe(
+      'svix-timestamp is in the future',
+    );
+    expect(message(() => verifyDelivery(headers({ 'svix-signature': 'v2,x' }), BODY, keys, NOW))).toBe(
+      'svix-signature has no v1 signature',
+    );
+    expect(message(() => verifyDelivery(headers({ 'svix-signature': 'v1,x' }), BODY, keys, NOW))).toBe(
+      'no signature matches',
+    );
+  });
+
+  it('a timestamp with spaces around it is verified as the number it holds', () => {
+    expect(verifyDelivery(headers({ 'svix-timestamp': ` ${NOW} ` }), BODY, keys, NOW)).toEqual({
+      id: 'msg_1',
+      timestamp: NOW,
+    });
+  });
+
+  it("a secret's base64 may leave its padding out or write it whole", () => {
+    // One key byte: canonical base64 "QQ==".
+    expect(decodeSecrets(['whsec_QQ'])).toEqual([Buffer.from('A')]);
+    expect(decodeSecrets(['whsec_QQ=='])).toEqual([Buffer.from('A')]);
+    expect(decodeSecrets(['QUI='])).toEqual([Buffer.from('AB')]);
+  });
+
+  it('a rotation setting splits on commas and white space, dropping the blanks', () => {
+    expect(splitSecrets(' whsec_a, whsec_b ,,whsec_c\n\twhsec_d ')).toEqual([
+      'whsec_a',
+      'whsec_b',
+      'whsec_c',
+      'whsec_d',
+    ]);
+    expect(splitSecrets('whsec_only')).toEqual(['whsec_only']);
+    expect(splitSecrets(' , ')).toEqual([]);
   });
 });
