@@ -3,7 +3,9 @@ import { compose } from '../lambda/compose';
 import type { AlertRoute } from '../lambda/core/config';
 import { PayloadTooLargeError, SignatureError } from '../lambda/core/errors';
 import type { SyncEvent } from '../lambda/core/events';
-import { ingest, MAX_BODY_BYTES, processDelivery } from '../lambda/core/ingest';
+import { deliveryIdProblem, MAX_DELIVERY_ID_BYTES } from '../lambda/core/boundary';
+import { ingest, MAX_BODY_BYTES, processDelivery, SUSPICION_BUDGET_MS } from '../lambda/core/ingest';
+import { fromDate } from '../lambda/core/timestamp';
 import type { EventRecorder, SigningKeys } from '../lambda/core/ports';
 import { decodeSecrets, signedHeaders } from '../lambda/core/signature';
 import { settingsOf } from './helpers/core-fixtures';
@@ -345,5 +347,114 @@ describe('ingest on the in-memory stores', () => {
     await expect(processDelivery(transient, delivery, body, {}, NOW)).rejects.toThrow(
       'ThrottlingException refused',
     );
+  });
+});
+
+describe('ingest, what it keeps and when it answers', () => {
+  it('a signed delivery whose svix-id cannot key its records is quarantined whole, keeping only the signature headers', async () => {
+    const { deps, stores, notifier } = setup();
+    const id = `msg_${'x'.repeat(MAX_DELIVERY_ID_BYTES)}`;
+    const body = JSON.stringify(event('sync.running', 'j1', '13:00:00'));
+    const headers: Record<string, string> = {
+      ...signedHeaders(SECRET, id, NOW_SECONDS, body),
+      'x-forwarded-for': '10.0.0.1',
+    };
+    const outcome = await ingest(deps, headers, Buffer.from(body));
+    expect(outcome).toEqual({ result: 'quarantined', deliveryId: id, reason: deliveryIdProblem(id) });
+    expect(outcome.reason).toContain('svix-id');
+    const [item, ...others] = stores.table.items();
+    expect(others).toEqual([]);
+    expect(item).toMatchObject({
+      entity: 'quarantine',
+      svix_id: id,
+      received_at: fromDate(NOW),
+      reason: deliveryIdProblem(id),
+      body: Buffer.from(body),
+      headers: {
+        'svix-id': id,
+        'svix-timestamp': String(NOW_SECONDS),
+        'svix-signature': headers['svix-signature'],
+      },
+    });
+    expect(notifier.events).toEqual([]);
+  });
+
+  it('keeps the webhook-* signature headers of a quarantined delivery, and nothing else', async () => {
+    const { deps, stores } = setup();
+    const body = '{"event_type": "sync.completed"';
+    const svix = signedHeaders(SECRET, 'msg_w', NOW_SECONDS, body);
+    const headers = {
+      'Webhook-Id': svix['svix-id'],
+      'webhook-timestamp': svix['svix-timestamp'],
+      'WEBHOOK-SIGNATURE': svix['svix-signature'],
+      'content-type': 'application/json',
+    };
+    expect(await ingest(deps, headers, Buffer.from(body))).toMatchObject({
+      result: 'quarantined',
+      deliveryId: 'msg_w',
+    });
+    expect(stores.table.items()[0]?.headers).toEqual({
+      'webhook-id': 'msg_w',
+      'webhook-timestamp': String(NOW_SECONDS),
+      'webhook-signature': svix['svix-signature'],
+    });
+  });
+
+  it('a body of exactly the limit is read; the limit is 256 KiB', async () => {
+    expect(MAX_BODY_BYTES).toBe(262_144);
+    const { deps } = setup();
+    const pad = ' '.repeat(MAX_BODY_BYTES - JSON.stringify({ event_type: 'entity.created' }).length);
+    const body = `${JSON.stringify({ event_type: 'entity.created' })}${pad}`;
+    expect(Buffer.byteLength(body)).toBe(MAX_BODY_BYTES);
+    const outcome = await ingest(
+      deps,
+      signedHeaders(SECRET, 'msg_full', NOW_SECONDS, body),
+      Buffer.from(body),
+    );
+    expect(outcome).toEqual({ result: 'ignored', deliveryId: 'msg_full' });
+  });
+
+  it('replays bound the event time by the kept svix-timestamp, or by when the delivery was received', async () => {
+    const { deps } = setup();
+    const later = Buffer.from(
+      JSON.stringify(event('sync.running', 'j1', '13:00:00', { timestamp: '2026-04-23T15:00:00Z' })),
+    );
+    const delivery = { id: 'msg_r', receivedAt: fromDate(new Date('2026-04-23T15:00:00Z')) };
+    // Signed at 15:00 and received then: in range even though the clock is at 13:55.
+    expect(
+      await processDelivery(
+        deps,
+        delivery,
+        later,
+        { 'svix-timestamp': String(Date.parse('2026-04-23T15:00:00Z') / 1000) },
+        NOW,
+      ),
+    ).toMatchObject({ result: 'processed' });
+    expect(await processDelivery(deps, { ...delivery, id: 'msg_s' }, later, {}, NOW)).toMatchObject({
+      result: 'duplicate',
+    });
+    const early = { id: 'msg_e', receivedAt: fromDate(new Date('2026-04-23T14:00:00Z')) };
+    expect(await processDelivery(deps, early, later, {}, NOW)).toMatchObject({
+      result: 'quarantined',
+      reason: expect.stringContaining('is later than the delivery'),
+    });
+  });
+
+  it('logs a failed request for a reconciliation with the source, and still processes the delivery', async () => {
+    expect(SUSPICION_BUDGET_MS).toBe(1000);
+    const warnings: unknown[] = [];
+    const { deps } = setup({ reconcileSoon: async () => Promise.reject(new Error('invoke failed')) });
+    const log = {
+      ...silentLog,
+      warn: (message: string, fields?: unknown) => void warnings.push({ message, fields }),
+    };
+    const body = JSON.stringify(event('sync.running', 'j9', '13:00:00'));
+    await ingest({ ...deps, log }, signedHeaders(SECRET, 'msg_l', NOW_SECONDS, body), Buffer.from(body));
+    expect(warnings).toEqual([
+      {
+        message: 'could not ask for a reconciliation of the source',
+        fields: { source_key: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', error: 'invoke failed' },
+      },
+    ]);
   });
 });
