@@ -6,7 +6,9 @@
  * @type {import('jest').Config}
  */
 module.exports = {
-  testEnvironment: 'node',
+  // Jest's node environment; under Stryker, a mutant's run stops at its first failing test.
+  // An absolute path: Stryker loads the environment itself, without Jest's <rootDir>.
+  testEnvironment: require('node:path').join(__dirname, 'jest.core.environment.js'),
   // Every directory a test imports from, not only `test/`: Stryker runs each mutant with
   // `--findRelatedTests <mutated file>`, and Jest only follows imports through files its haste map holds.
   // With `test/` alone, a core module reached through another module or an adapter (`core/source-record.ts`

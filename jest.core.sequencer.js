@@ -28,6 +28,8 @@ class CoreTestSequencer extends Sequencer {
   }
 
   sort(tests) {
+    // A new run: no test has failed in it yet (jest.core.environment.js stops a mutant's run at the first).
+    globalThis[Symbol.for('airweave-sync-events.core-tests.mutant-run-failed')] = false;
     const sorted = super.sort(tests);
     if (!this.underStryker || !this.pattern) return sorted;
     const names = this.readNames();
