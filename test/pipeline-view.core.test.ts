@@ -73,6 +73,14 @@ describe('pipelineView', () => {
       });
   });
 
+  it('a pipeline blocked before its gate item exists names no job', () => {
+    const failed = [source('github', 'sc-gh', { last_terminal_state: 'failed' })];
+    expect(pipelineView(spec, undefined, [], failed).gate).toMatchObject({
+      state: 'blocked',
+      blocked_by: null,
+    });
+  });
+
   it('a failure of a source the pipeline does not require, or an older one since resolved, does not block', () => {
     const records = [
       source('slack', 'sc-s', { last_terminal_state: 'failed' }),

@@ -238,6 +238,24 @@ describe('applySourceLifecycle on the in-memory registry', () => {
     expect(record).toMatchObject({ retired_at: at('13:30:00'), registered_at: at('13:00:00') });
   });
 
+  it('a deleted source retires only itself, not the other sources of its collection', async () => {
+    const { deps, stores } = setup();
+    await applySourceLifecycle(deps, { kind: 'source-created', source, at: null }, RECEIVED);
+    const sibling = { ...source, source_connection_id: 'sc-2', source_key: 'sc-2' };
+    await applySourceLifecycle(deps, { kind: 'source-created', source: sibling, at: null }, RECEIVED);
+    await applySourceLifecycle(
+      deps,
+      { kind: 'source-deleted', collection: 'docs-ab12', source_key: 'sc-1', at: at('15:00:00') },
+      RECEIVED,
+    );
+    expect(
+      (await stores.freshness.collectionFreshness('docs-ab12')).map((r) => [r.source_key, r.retired_at]),
+    ).toEqual([
+      ['sc-1', at('15:00:00')],
+      ['sc-2', null],
+    ]);
+  });
+
   it('deleting a source that was never listed answers false and writes no item', async () => {
     const { deps, stores } = setup();
     expect(

