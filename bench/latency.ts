@@ -134,28 +134,8 @@ async function wiring(endpoint: string, delayMs: number) {
     ),
   );
   const keys = decodeSecrets([SECRET]);
-  // The baseline: verify the signature, one conditional put of the raw payload, nothing else.
-  const naive = async (event: APIGatewayProxyEventV2) => {
-    const body = Buffer.from(event.body ?? '');
-    const { id } = verifyDelivery(
-      event.headers as Record<string, string>,
-      body,
-      keys,
-      Math.floor(Date.now() / 1000),
-    );
-    await dynamo.send(
-      new PutItemCommand({
-        TableName: table,
-        Item: { pk: { S: `NAIVE#${id}` }, sk: { S: 'N' }, body: { S: body.toString('utf8') } },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return { statusCode: 200, body: '{"result":"processed"}' };
-  };
-  // The floor of a plain event's design: verify, then its four calls at once (three conditional writes of
-  // items its size, one publish) and nothing else: no parsing, no rules, no logging. What the SDK alone
-  // costs for four calls, against the naive handler's one.
-  const floor = async (event: APIGatewayProxyEventV2) => {
+  /** Verifies the delivery and returns a conditional put of its raw payload under `prefix#<svix-id>`. */
+  const verifiedPut = (event: APIGatewayProxyEventV2, prefix: string) => {
     const body = Buffer.from(event.body ?? '');
     const { id } = verifyDelivery(
       event.headers as Record<string, string>,
@@ -167,10 +147,22 @@ async function wiring(endpoint: string, delayMs: number) {
       dynamo.send(
         new PutItemCommand({
           TableName: table,
-          Item: { pk: { S: `FLOOR#${id}` }, sk: { S: sk }, body: { S: body.toString('utf8') } },
+          Item: { pk: { S: `${prefix}#${id}` }, sk: { S: sk }, body: { S: body.toString('utf8') } },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+    return { body, put };
+  };
+  // The baseline: verify the signature, one conditional put of the raw payload, nothing else.
+  const naive = async (event: APIGatewayProxyEventV2) => {
+    await verifiedPut(event, 'NAIVE').put('N');
+    return { statusCode: 200, body: '{"result":"processed"}' };
+  };
+  // The floor of a plain event's design: verify, then its four calls at once (three conditional writes of
+  // items its size, one publish) and nothing else: no parsing, no rules, no logging. What the SDK alone
+  // costs for four calls, against the naive handler's one.
+  const floor = async (event: APIGatewayProxyEventV2) => {
+    const { body, put } = verifiedPut(event, 'FLOOR');
     await Promise.all([
       put('EVENT'),
       put('JOB'),
