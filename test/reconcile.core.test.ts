@@ -337,6 +337,17 @@ describe('runReconcile', () => {
   it('a dry run reads the API and reports what it would record, and writes and publishes nothing', async () => {
     const { deps, api, stores, notifier, metrics, registry } = setup();
     await registry.openNotice('unauthorized', at('12:00:00'));
+    await registry.registerSource(
+      {
+        collection_readable_id: 'docs-ab12',
+        collection_name: 'Docs',
+        collection_id: 'c-uuid',
+        source_connection_id: 'sc-1',
+        source_type: 'github',
+        source_key: 'sc-1',
+      },
+      at('12:00:00'),
+    );
     const before = stores.table.items();
     api.jobsBody['sc-1'] = [completedJob];
     const report = await runReconcile(deps, { dryRun: true });
@@ -363,7 +374,9 @@ describe('runReconcile', () => {
       subject: 'Airweave API key not authorized: sync reconciliation is off',
       body: {
         kind: 'reconcile.unauthorized',
-        detail: expect.stringContaining('Put a valid API key in the stack secret'),
+        detail:
+          'Airweave answered 401/403 to the reconciler. Put a valid API key in the stack secret ' +
+          '(README: "Set the Airweave API key"); reconciliation resumes on the next run.',
         at: NOW_TEXT,
       },
     });
@@ -551,6 +564,57 @@ describe('runReconcile', () => {
     await expect(runReconcile(deps)).rejects.toThrow('bug in listing');
   });
 
+  it('a malformed listing of one collection skips it and still checks the next', async () => {
+    const { deps, api } = setup();
+    api.collectionsBody = [
+      { id: null, readable_id: 'broken-cd34', name: 'Broken' },
+      { id: 'c-uuid', readable_id: 'docs-ab12', name: 'Docs' },
+    ];
+    api.sourcesBody['broken-cd34'] = 'not a list';
+    const report = await runReconcile(deps);
+    expect(report.outcome).toBe('partial');
+    expect(report.sources.map((s) => s.source_connection_id)).toEqual(['sc-1']);
+    expect(report.problems).toEqual(['collection broken-cd34: source connections: expected a JSON array']);
+  });
+
+  it('recovered states across jobs are recorded by time, then lifecycle order at equal times', async () => {
+    const { deps, api, notifier } = setup();
+    api.jobsBody['sc-1'] = [
+      job('job-2', 'sc-1', 'RUNNING', {
+        created_at: '2026-04-23T13:00:00Z',
+        started_at: '2026-04-23T13:00:00Z',
+      }),
+      job('job-1', 'sc-1', 'COMPLETED', {
+        created_at: '2026-04-23T12:00:00Z',
+        started_at: '2026-04-23T12:30:00Z',
+        completed_at: '2026-04-23T13:00:00Z',
+      }),
+    ];
+    await runReconcile(deps);
+    expect(notifier.events.map((e) => `${e.sync_job_id} ${e.state}`)).toEqual([
+      'job-1 pending',
+      'job-1 running',
+      'job-2 pending',
+      'job-2 running',
+      'job-1 completed',
+    ]);
+  });
+
+  it('each recovered audit event is keyed as a delivery of its own, named after the job and state', async () => {
+    const { deps, api, stores } = setup();
+    api.jobsBody['sc-1'] = [completedJob];
+    await runReconcile(deps);
+    const { events } = await stores.reads.job('job-1');
+    expect(events.map((e) => [e.svix_id, e.received_at, e.origin])).toEqual(
+      expect.arrayContaining([
+        ['reconciled:job-1:sync.pending', NOW_TEXT, 'reconciled'],
+        ['reconciled:job-1:sync.running', NOW_TEXT, 'reconciled'],
+        ['reconciled:job-1:sync.completed', NOW_TEXT, 'reconciled'],
+      ]),
+    );
+    expect(events).toHaveLength(3);
+  });
+
   it('`collection` limits the run to one collection; a source keeps the collection it names', async () => {
     const { deps, api, record } = setup();
     api.collectionsBody = [
@@ -591,7 +655,7 @@ describe('reconcileSource and reconcileOnSuspicion: one source, on suspicion', (
   };
 
   it('checks one source by its record: one API call, the same recording path', async () => {
-    const { deps, api, record } = setup();
+    const { deps, api, record, notifier } = setup();
     api.jobsBody['sc-1'] = [completedJob];
     await deps.registry.registerSource(
       { ...source, collection_name: 'Docs', collection_id: null, source_key: 'sc-1' },
@@ -602,6 +666,10 @@ describe('reconcileSource and reconcileOnSuspicion: one source, on suspicion', (
     expect(report).toMatchObject({ ...source, registered: false, jobs_checked: 1 });
     expect(report?.recovered).toHaveLength(3);
     expect(await record()).toMatchObject({ verified_at: NOW_TEXT, latest_state: 'completed' });
+    // The events carry the collection as the record names it (its id unknown here: null).
+    expect(
+      notifier.events.map((e) => [e.collection_readable_id, e.collection_name, e.collection_id]),
+    ).toEqual(Array.from({ length: 3 }, () => ['docs-ab12', 'Docs', null]));
   });
 
   it('throws when the API cannot answer, so the caller keeps its own decision', async () => {

@@ -163,6 +163,7 @@ export async function reconcileSource(
     { id: null, readable_id: record.collection_readable_id, name: record.collection_name },
     {
       id: record.source_connection_id,
+      // Stryker disable next-line StringLiteral: a source connection's display name is not recorded
       name: '',
       short_name: record.source_type,
       readable_collection_id: record.collection_readable_id,
@@ -221,6 +222,7 @@ class Run {
           // A few sources at a time: a run's time is mostly waiting on the API, and a 5-minute run then
           // holds about four times the sources; a 429/5xx still stops the run (docs/DESIGN.md section 9).
           const reports = await boundedWalk(listed.items, SOURCES_AT_ONCE, (source) =>
+            // Stryker disable next-line ObjectLiteral: `{}` leaves `strict` undefined, which is false
             this.source(collection, source, { strict: false }),
           );
           for (const report of reports) this.collect(report);
@@ -395,22 +397,20 @@ export async function boundedWalk<T, R>(
   limit: number,
   work: (item: T) => Promise<R>,
 ): Promise<R[] & { stopped?: unknown }> {
-  const results: (R | undefined)[] = new Array<R | undefined>(items.length);
-  const done: boolean[] = new Array<boolean>(items.length).fill(false);
+  const finished = new Map<number, R>();
   let next = 0;
   let stopped: { error: unknown } | undefined;
   const worker = async () => {
     while (stopped === undefined && next < items.length) {
       const index = next++;
       try {
-        results[index] = await work(items[index]!);
-        done[index] = true;
+        finished.set(index, await work(items[index]!));
       } catch (error) {
         stopped ??= { error };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const finished = results.filter((_, index) => done[index]) as R[];
-  return stopped === undefined ? finished : Object.assign(finished, { stopped: stopped.error });
+  const results = [...finished.entries()].sort(([a], [b]) => a - b).map(([, result]) => result);
+  return stopped === undefined ? results : Object.assign(results, { stopped: stopped.error });
 }

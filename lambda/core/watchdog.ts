@@ -64,11 +64,6 @@ export function decide(
   stuckAfterSeconds: number,
 ): Decision {
   const pastSla = isPastSla(record, view.max_age_seconds, nowMs);
-  const decision: { -readonly [K in keyof Decision]: Decision[K] } = { pastSla, stuck: false };
-  const staleEpisode = record.last_success_at ?? 'never';
-  if (pastSla && record.stale_episode !== staleEpisode) decision.openStale = staleEpisode;
-  if (!pastSla && record.stale_episode !== null) decision.recover = record.stale_episode;
-
   const activeSince =
     view.status === 'syncing' || isActive(record.latest_state)
       ? (view.running_since ?? record.latest_at)
@@ -76,7 +71,11 @@ export function decide(
   const stuckJob = record.latest_job_id;
   const stuck =
     activeSince !== null && stuckJob !== null && nowMs - toMillis(activeSince) > stuckAfterSeconds * 1000;
-  decision.stuck = stuck;
+  const decision: { -readonly [K in keyof Decision]: Decision[K] } = { pastSla, stuck };
+  const staleEpisode = record.last_success_at ?? 'never';
+  if (pastSla && record.stale_episode !== staleEpisode) decision.openStale = staleEpisode;
+  if (!pastSla && record.stale_episode !== null) decision.recover = record.stale_episode;
+
   if (stuck && record.stuck_episode !== stuckJob) decision.openStuck = { job: stuckJob, since: activeSince };
   if (!stuck && record.stuck_episode !== null) decision.closeStuck = record.stuck_episode;
   return decision;
@@ -126,8 +125,8 @@ export async function runWatchdog(deps: WatchdogDeps): Promise<WatchdogReport> {
     }
     if (decision.pastSla) counts.pastSla++;
     if (decision.stuck) counts.active++;
-    if (view.max_age_seconds !== null && view.age_seconds !== null)
-      oldestSuccessAge = Math.max(oldestSuccessAge, view.age_seconds);
+    // A source with an SLA that never succeeded has no age (it is reported stale instead).
+    if (view.max_age_seconds !== null) oldestSuccessAge = Math.max(oldestSuccessAge, view.age_seconds ?? 0);
     const { collection_readable_id: collection, source_key: source } = record;
     const publish = (alert: Alert) =>
       Promise.all(teamsFor(record, deps.routes).map((team) => deps.notifier.publishAlert(team, alert)));
