@@ -1,7 +1,7 @@
 import { CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { GSI1, GSI2, KEY, TTL_ATTRIBUTE } from '../lambda/core/table-schema';
+import { FAILURE_INDEX_ATTRIBUTES, GSI1, GSI2, GSI3, KEY, TTL_ATTRIBUTE } from '../lambda/core/table-schema';
 
 export interface SyncTableProps {
   /**
@@ -45,6 +45,16 @@ export class SyncTable extends Construct {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
+    // Sparse (only failures carry its keys) and narrow: freshness at T reads a collection's failures newest
+    // first to find each source's latest one, then that one event by key; a failure with a long error costs
+    // one index write unit, not one per kilobyte of its error.
+    this.table.addGlobalSecondaryIndex({
+      indexName: GSI3.name,
+      partitionKey: { name: GSI3.pk, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: GSI3.sk, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...FAILURE_INDEX_ATTRIBUTES],
+    });
   }
 }
 

@@ -1,10 +1,10 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { createTableInput } from '../lambda/adapters/table-definition';
+import { createTableInput, failureIndexSinceItem } from '../lambda/adapters/table-definition';
 
 /** A DynamoDB client for an engine on loopback: any credentials do, and a failed call is not retried. */
 export function localDynamoClient(endpoint: string, maxAttempts = 3): DynamoDBClient {
@@ -186,10 +186,20 @@ export async function ensureTable(
   // The persisted engine finishes creating a table asynchronously: serve nothing until it is ACTIVE.
   for (let attempt = 0; attempt < 100; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return 'created';
+    if (Table?.TableStatus === 'ACTIVE') {
+      await stampFailureIndex(client, tableName);
+      return 'created';
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`table ${tableName} did not become active`);
+}
+
+/** Marks a table created with the failure index as holding every failure (see `failureIndexSinceItem`). */
+export async function stampFailureIndex(client: DynamoDBClient, tableName: string): Promise<void> {
+  await DynamoDBDocumentClient.from(client).send(
+    new PutCommand({ TableName: tableName, Item: failureIndexSinceItem() }),
+  );
 }
 
 /** Every item of a table, as plain values (every page: a Scan stops at 1 MB). For tests and the benchmark. */

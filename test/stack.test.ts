@@ -7,7 +7,15 @@ import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ConfigError, parseConfig, runtimeSettings } from '../lambda/core/config';
-import { ENV, GSI1, GSI2, KEY, TTL_ATTRIBUTE } from '../lambda/core/table-schema';
+import {
+  ENV,
+  FAILURE_INDEX_ATTRIBUTES,
+  GSI1,
+  GSI2,
+  GSI3,
+  KEY,
+  TTL_ATTRIBUTE,
+} from '../lambda/core/table-schema';
 import { readConfigFile } from '../bin/config-file';
 import { STACK_OUTPUTS, SyncEventsStack } from '../lib/sync-events-stack';
 import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT } from '../lib/sync-function';
@@ -112,19 +120,23 @@ describe('stateful resources', () => {
           { AttributeName: KEY.sk, KeyType: 'RANGE' },
         ],
         AttributeDefinitions: Match.arrayEquals(
-          [KEY.pk, KEY.sk, GSI1.pk, GSI1.sk, GSI2.pk, GSI2.sk].map((name) => ({
+          [KEY.pk, KEY.sk, GSI1.pk, GSI1.sk, GSI2.pk, GSI2.sk, GSI3.pk, GSI3.sk].map((name) => ({
             AttributeName: name,
             AttributeType: 'S',
           })),
         ),
         GlobalSecondaryIndexes: Match.arrayEquals(
-          [GSI1, GSI2].map((gsi) => ({
+          [GSI1, GSI2, GSI3].map((gsi) => ({
             IndexName: gsi.name,
             KeySchema: [
               { AttributeName: gsi.pk, KeyType: 'HASH' },
               { AttributeName: gsi.sk, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            // The failure index is narrow: a failure with a long error costs one index write unit.
+            Projection:
+              gsi === GSI3
+                ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...FAILURE_INDEX_ATTRIBUTES] }
+                : { ProjectionType: 'ALL' },
           })),
         ),
         BillingMode: 'PAY_PER_REQUEST',

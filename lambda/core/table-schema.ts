@@ -9,6 +9,8 @@
  * | freshness       | COLL#<collection>     | SRC#<source key>     | FRESHNESS / <collection>#<source key>    |                               |
  * | job summary     | JOB#<sync_job_id>     | JOB                  |                                          |                               |
  * | audit event     | JOB#<sync_job_id>     | EVENT#<event_type>   | SRC#<source key> / E#<ts>#<job>#<type>   | COLL#<c> / E#<ts>#<job>#<type>|
+ * | (a failure)     |                       |                      | and gsi3pk / gsi3sk: FAIL#<c> / E#<ts>#<job>#<type>                      |
+ * | failure index   | META                  | FAILURE_INDEX        |                                          |                               |
  * | ignored         | DELIVERY#<svix id>    | IGNORED              | IGNORED / <received>#<svix id>           |                               |
  * | quarantined     | DELIVERY#<svix id>    | QUARANTINE           | QUARANTINE / <received>#<svix id>        |                               |
  * | pipeline gate   | PIPELINE#<name>       | GATE                 |                                          |                               |
@@ -23,6 +25,12 @@
  *    (jobs of one source or collection, newest first: the events of 3, then each job's summary by key)
  * 5. one pipeline's gate and runs:      Query pk = PIPELINE#p
  * 6. quarantined deliveries:            Query gsi1 gsi1pk = QUARANTINE
+ * 7. failures of one collection, newest first: Query gsi3 gsi3pk = FAIL#c, gsi3sk between E#from and E#to
+ *    (sparse: only `sync.failed` audit events carry its keys; it projects what picks the latest failure per
+ *    source, and the event itself is then read by key). The `META / FAILURE_INDEX` item says from when the
+ *    index holds every failure of the table (docs/DESIGN.md section 8): a table created with the index
+ *    holds `since: ''` (always); a table that had failures before the index existed has no such item, and
+ *    freshness at T then reads each source's own history instead.
  *
  * The audit event's key is the natural key (job, event type), so a duplicate delivery, whether Svix
  * retried it with the same svix-id or Airweave published the transition again with a new one, fails the
@@ -34,7 +42,8 @@
  * Write units. Both indexes project ALL, so an item in an index costs one more write unit per index on
  * every write that changes it, and two when its index key moves (delete and put). A plain event writes
  * three items of under 1 KB: the audit event (1 + 2 index copies, written once), the job summary (1: it is
- * in no index), the freshness item (1 + its FRESHNESS copy): 6 write units. The job summary used to be in
+ * in no index), the freshness item (1 + its FRESHNESS copy): 6 write units. A failure's audit event also
+ * enters gsi3, which projects only a few short attributes: one more unit, for failures only. The job summary used to be in
  * both indexes under the time of its latest event, so every event moved it twice (1 + 4); jobs are now
  * listed from their events instead (pattern 4). Items written before that keep their old job entries
  * until the job's next event removes them (`LEGACY_JOB_INDEX`) or TTL expires them; nothing reads them.
@@ -42,6 +51,11 @@
 export const KEY = { pk: 'pk', sk: 'sk' } as const;
 export const GSI1 = { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk' } as const;
 export const GSI2 = { name: 'gsi2', pk: 'gsi2pk', sk: 'gsi2sk' } as const;
+/** The sparse index of failures by collection (access pattern 7), and the attributes it projects. */
+export const GSI3 = { name: 'gsi3', pk: 'gsi3pk', sk: 'gsi3sk' } as const;
+export const FAILURE_INDEX_ATTRIBUTES = ['source_key', 'sync_job_id', 'timestamp', 'received_at'] as const;
+/** The event type whose audit items enter the failure index. */
+export const FAILED_EVENT = 'sync.failed';
 /**
  * The index attributes job summaries carried before they left the indexes: an event's update of such a
  * job removes them (a one-time index delete), so an in-flight job stops costing index writes.
@@ -58,6 +72,8 @@ export const BOOKKEEPING_ATTRIBUTES: ReadonlySet<string> = new Set([
   GSI1.sk,
   GSI2.pk,
   GSI2.sk,
+  GSI3.pk,
+  GSI3.sk,
   'entity',
   TTL_ATTRIBUTE,
 ]);
@@ -81,6 +97,16 @@ export const keys = {
     gsi2pk: `COLL#${collection}`,
     gsi2sk: `E#${ts}#${jobId}#${eventType}`,
   }),
+  /**
+   * A failure's entry in the failure index. Its keys have the same shape as the gsi2 keys (a five-character
+   * prefix, the same sort key), so the key limits the boundary derives from those hold for these too.
+   */
+  failureIndex: (collection: string, ts: string, jobId: string, eventType: string) => ({
+    gsi3pk: `FAIL#${collection}`,
+    gsi3sk: `E#${ts}#${jobId}#${eventType}`,
+  }),
+  /** Since when the failure index holds every failure of the table (see access pattern 7). */
+  failureIndexSince: () => ({ pk: 'META', sk: 'FAILURE_INDEX' }),
   ignored: (deliveryId: string, received: string) => ({
     pk: `DELIVERY#${deliveryId}`,
     sk: 'IGNORED',
@@ -123,6 +149,7 @@ export function lifecycleKeys(
     event: {
       ...keys.event(p.jobId, p.eventType),
       ...keys.eventIndex(p.collection, p.source, p.timestamp, p.jobId, p.eventType),
+      ...(p.eventType === FAILED_EVENT && keys.failureIndex(p.collection, p.timestamp, p.jobId, p.eventType)),
     },
     job: keys.job(p.jobId),
     freshness: {
@@ -133,7 +160,7 @@ export function lifecycleKeys(
 }
 
 /** Which key attributes are partition keys (of the table or an index); every other one is a sort key. */
-export const PARTITION_KEY_ATTRIBUTES: readonly string[] = [KEY.pk, GSI1.pk, GSI2.pk];
+export const PARTITION_KEY_ATTRIBUTES: readonly string[] = [KEY.pk, GSI1.pk, GSI2.pk, GSI3.pk];
 
 /** Lambda environment variable names, shared by the stack that sets them and the handlers that read them. */
 export const ENV = {

@@ -13,7 +13,7 @@ import type { KeyedRule } from '../../core/claims';
 import { evaluate, type Item, type Register, type Registers } from '../../core/conditions';
 import { Expressions } from './expressions';
 import type { ItemPage, ItemQuery, ItemTable, Key } from './item-table';
-import { GSI1, GSI2, KEY } from '../../core/table-schema';
+import { GSI1, GSI2, GSI3, KEY } from '../../core/table-schema';
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
@@ -168,7 +168,7 @@ export class DynamoTable implements ItemTable {
   }
 
   private queryInput(query: ItemQuery): Omit<QueryCommandInput, 'TableName'> {
-    const index = query.index === 'gsi1' ? GSI1 : query.index === 'gsi2' ? GSI2 : undefined;
+    const index = query.index ? { gsi1: GSI1, gsi2: GSI2, gsi3: GSI3 }[query.index] : undefined;
     const names: Record<string, string> = { '#pk': index?.pk ?? KEY.pk };
     const values: Record<string, unknown> = { ':pk': query.partition };
     let condition = '#pk = :pk';

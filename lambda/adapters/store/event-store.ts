@@ -3,7 +3,7 @@ import type { SyncEvent } from '../../core/events';
 import { freshnessRegisters } from '../../core/freshness-record';
 import { expiresAt, jobRegisters, jobTimes } from '../../core/job-record';
 import type { Delivery, EventRecorder, JobTimes, QuarantinedDelivery } from '../../core/ports';
-import { keys, TTL_ATTRIBUTE } from '../../core/table-schema';
+import { FAILED_EVENT, keys, TTL_ATTRIBUTE } from '../../core/table-schema';
 import type { ItemTable } from './item-table';
 
 /**
@@ -26,6 +26,14 @@ export class TableEventRecorder implements EventRecorder {
         event.sync_job_id,
         event.event_type,
       ),
+      // A failure also enters the sparse failure index (freshness at T finds each source's latest one there).
+      ...(event.event_type === FAILED_EVENT &&
+        keys.failureIndex(
+          event.collection_readable_id,
+          event.timestamp,
+          event.sync_job_id,
+          event.event_type,
+        )),
       entity: 'event',
       ...event,
       svix_id: delivery.id,

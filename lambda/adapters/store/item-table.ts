@@ -5,7 +5,7 @@ export type Key = Readonly<Record<string, string>>;
 
 /** A Query on the table or one of its indexes (docs/DESIGN.md section 4 lists the access patterns). */
 export interface ItemQuery {
-  readonly index?: 'gsi1' | 'gsi2';
+  readonly index?: 'gsi1' | 'gsi2' | 'gsi3';
   readonly partition: string;
   readonly sort?: { readonly beginsWith: string } | { readonly between: readonly [string, string] };
   /** Newest first: descending sort key. */

@@ -1,6 +1,6 @@
 import { applyRule, type KeyedRule } from '../../core/claims';
 import { applyRegisters, type Item, type Registers } from '../../core/conditions';
-import { GSI1, GSI2, KEY } from '../../core/table-schema';
+import { GSI1, GSI2, GSI3, KEY } from '../../core/table-schema';
 import type { ItemPage, ItemQuery, ItemTable, Key } from './item-table';
 
 /**
@@ -69,7 +69,7 @@ export class MemoryTable implements ItemTable {
 
   /** The items a Query reads, in its order, before any filter. */
   private range(query: ItemQuery): Item[] {
-    const index = query.index === 'gsi1' ? GSI1 : query.index === 'gsi2' ? GSI2 : KEY;
+    const index = query.index ? { gsi1: GSI1, gsi2: GSI2, gsi3: GSI3 }[query.index] : KEY;
     const sortOf = (item: Item) => item[index.sk] as string;
     const sort = query.sort;
     const matching = [...this.rows.values()]
