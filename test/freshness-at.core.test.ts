@@ -5,12 +5,15 @@ import type { FreshnessRecord } from '../lambda/core/freshness';
 import {
   atProblem,
   type AuditHistory,
+  collectionFreshnessAt,
+  type FailurePage,
   type HistoryPage,
   type RecordedEvent,
   sourceAt,
 } from '../lambda/core/freshness-at';
 import { foldFreshness } from '../lambda/core/freshness-fold';
 import { type LifecycleEventType, stateOf } from '../lambda/core/job-state';
+import { keys, lifecycleKeys } from '../lambda/core/table-schema';
 
 /**
  * The as-of rebuild's reading strategy, on an in-memory trail: it stops early, and stopping early never
@@ -23,29 +26,80 @@ class MemoryHistory implements AuditHistory {
   gets = 0;
   private readonly newestFirst: RecordedEvent[];
 
-  constructor(events: readonly RecordedEvent[]) {
+  /** `since`: from when the failure index holds every failure (undefined: it is not relied on). */
+  constructor(
+    events: readonly RecordedEvent[],
+    private readonly since?: string,
+  ) {
     this.newestFirst = [...events].sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
   }
 
-  sourceHistory(query: { until: string; limit: number; cursor?: unknown }): Promise<HistoryPage> {
+  private page<T>(eligible: readonly T[], query: { limit: number; cursor?: unknown }) {
     this.pages++;
     const from = (query.cursor as number | undefined) ?? 0;
-    const eligible = this.newestFirst.filter((e) => e.timestamp <= query.until);
-    const events = eligible.slice(from, from + query.limit);
-    this.itemsRead += events.length;
+    const items = eligible.slice(from, from + query.limit);
+    this.itemsRead += items.length;
     const next = from + query.limit;
-    return Promise.resolve(next < eligible.length ? { events, next } : { events });
+    return { items, ...(next < eligible.length && { next }) };
   }
 
-  auditEvent(jobId: string, eventType: LifecycleEventType): Promise<RecordedEvent | undefined> {
+  collectionHistory(query: { until: string; limit: number; cursor?: unknown }): Promise<HistoryPage> {
+    const { items, ...next } = this.page(
+      this.newestFirst.filter((e) => e.timestamp <= query.until),
+      query,
+    );
+    return Promise.resolve({ events: items, ...next });
+  }
+
+  sourceHistory(query: {
+    sourceKey: string;
+    until: string;
+    limit: number;
+    cursor?: unknown;
+  }): Promise<HistoryPage> {
+    const { items, ...next } = this.page(
+      this.newestFirst.filter((e) => e.source_key === query.sourceKey && e.timestamp <= query.until),
+      query,
+    );
+    return Promise.resolve({ events: items, ...next });
+  }
+
+  failures(query: { from: string; until: string; limit: number; cursor?: unknown }): Promise<FailurePage> {
+    const { items, ...next } = this.page(
+      this.newestFirst.filter(
+        (e) => e.state === 'failed' && e.timestamp >= query.from && e.timestamp <= query.until,
+      ),
+      query,
+    );
+    return Promise.resolve({
+      entries: items.map(({ source_key, sync_job_id, timestamp, received_at }) => ({
+        source_key,
+        sync_job_id,
+        timestamp,
+        received_at,
+      })),
+      ...next,
+    });
+  }
+
+  failureIndexSince(): Promise<string | undefined> {
+    this.gets++;
+    return Promise.resolve(this.since);
+  }
+
+  auditEvents(
+    keys: ReadonlyArray<{ jobId: string; eventType: LifecycleEventType }>,
+  ): Promise<RecordedEvent[]> {
     this.gets++;
     return Promise.resolve(
-      this.newestFirst.find((e) => e.sync_job_id === jobId && e.event_type === eventType),
+      keys.flatMap(({ jobId, eventType }) =>
+        this.newestFirst.filter((e) => e.sync_job_id === jobId && e.event_type === eventType),
+      ),
     );
   }
 
-  firstEvent(): Promise<RecordedEvent | undefined> {
-    return Promise.resolve(this.newestFirst.at(-1));
+  firstEvent(_collection: string, sourceKey: string): Promise<RecordedEvent | undefined> {
+    return Promise.resolve(this.newestFirst.filter((e) => e.source_key === sourceKey).at(-1));
   }
 }
 
@@ -162,6 +216,118 @@ describe('freshness at T: reading newest first and stopping early', () => {
     const history = new MemoryHistory(events);
     await sourceAt(history, foldFreshness(events) as FreshnessRecord, rules, iso(BASE + 200 * 60_000));
     expect({ pages: history.pages, gets: history.gets }).toEqual({ pages: 1, gets: 0 });
+  });
+});
+
+/** One source's events under its own key and job ids (the generator makes every source `conn`, `j...`). */
+const asSource = (events: readonly RecordedEvent[], source: number): RecordedEvent[] =>
+  events.map((e) => ({
+    ...e,
+    source_key: `conn-${source}`,
+    source_connection_id: `conn-${source}`,
+    sync_job_id: `s${source}-${e.sync_job_id}`,
+    svix_id: `s${source}-${e.svix_id}`,
+  }));
+
+const collectionAtT = (history: AuditHistory, events: readonly RecordedEvent[], at: string, more = {}) => {
+  const lives = [...new Set(events.map((e) => e.source_key))].map(
+    (source) => foldFreshness(events.filter((e) => e.source_key === source)) as FreshnessRecord,
+  );
+  const reader = { collectionFreshness: async () => lives, allFreshness: async () => lives };
+  return collectionFreshnessAt(
+    {
+      freshness: reader,
+      history,
+      rules,
+      retentionDays: 3650,
+      now: () => new Date(BASE + 400 * 86_400_000),
+      ...more,
+    },
+    'c',
+    at,
+  );
+};
+
+describe('freshness at T of a collection: its partition newest first, the failure index, then sources one by one', () => {
+  it('gives the same answer, evidence included, as reading the whole history of every source', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(historyArb, { minLength: 1, maxLength: 4 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 4 }),
+        // The failure index: not relied on, complete from the start, or complete from some time on.
+        fc.option(fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }), { nil: null }),
+        async (histories, pick, page, since) => {
+          const events = histories.flatMap(asSource);
+          const times = events.map((e) => Date.parse(e.received_at));
+          const span = (f: number) => iso(Math.floor(BASE + f * (Math.max(...times) - BASE)));
+          const at = span(pick);
+          const indexSince = since === null ? undefined : since === undefined ? '' : span(since);
+          const fast = await collectionAtT(new MemoryHistory(events, indexSince), events, at, {
+            firstPage: page,
+          });
+          const whole = await collectionAtT(new MemoryHistory(events), events, at, {
+            bySource: true,
+            firstPage: 100_000,
+          });
+          expect(fast).toEqual(whole);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('sources whose latest failure at T lies far back cost a page of the collection, a page of the index and one batch of lookups', async () => {
+    const all: RecordedEvent[] = [];
+    for (let source = 0; source < 20; source++) {
+      const events: RecordedEvent[] = [];
+      // Each source fails twice: once long before T, once after it (so the live record cannot say).
+      const failing = new Set([(source * 7) % 40, 60 + ((source * 3) % 30)]);
+      for (let i = 0; i < 100; i++) {
+        const start = BASE + i * 3_600_000 + source * 60_000;
+        const job = `j${String(i).padStart(3, '0')}`;
+        events.push(recorded('sync.pending', job, start, start + 1000));
+        events.push(recorded('sync.running', job, start + 60_000, start + 61_000));
+        const outcome = failing.has(i) ? 'sync.failed' : 'sync.completed';
+        events.push(recorded(outcome, job, start + 600_000, start + 601_000));
+      }
+      all.push(...asSource(events, source));
+    }
+    const history = new MemoryHistory(all, '');
+    const at = iso(BASE + 55.5 * 3_600_000);
+    const answer = await collectionAtT(history, all, at);
+    expect(answer.sources.map((s) => s.status)).toEqual(Array(20).fill('fresh'));
+    expect(Object.fromEntries(answer.sources.map((s) => [s.source_connection_id, s.last_error]))).toEqual(
+      Object.fromEntries(
+        Array.from({ length: 20 }, (_, source) => [
+          `conn-${source}`,
+          `error of j${String((source * 7) % 40).padStart(3, '0')}`,
+        ]),
+      ),
+    );
+    // The collection's first page (5 events a source), the failure index's first page, when the index
+    // starts, and one batch of lookups; nothing else, and no source read on its own.
+    expect({ pages: history.pages, gets: history.gets }).toEqual({ pages: 2, gets: 2 });
+    expect(history.itemsRead).toBeLessThanOrEqual(20 * 5 + 20);
+    expect(answer).toEqual(
+      await collectionAtT(new MemoryHistory(all), all, at, { bySource: true, firstPage: 100_000 }),
+    );
+  });
+});
+
+describe('the failure index', () => {
+  it("has the gsi2 keys' shape, so the key limits the boundary derives from those hold for it", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), (collection, job, ts) => {
+        const failure = keys.failureIndex(collection, ts, job, 'sync.failed');
+        const event = keys.eventIndex(collection, 'source', ts, job, 'sync.failed');
+        expect(Buffer.byteLength(failure.gsi3pk)).toBe(Buffer.byteLength(event.gsi2pk));
+        expect(failure.gsi3sk).toBe(event.gsi2sk);
+      }),
+    );
+    const parts = { collection: 'c', source: 's', timestamp: 't', jobId: 'j' };
+    expect(lifecycleKeys({ ...parts, eventType: 'sync.failed' }).event).toMatchObject({ gsi3pk: 'FAIL#c' });
+    expect(lifecycleKeys({ ...parts, eventType: 'sync.completed' }).event).not.toHaveProperty('gsi3pk');
   });
 });
 

@@ -5,6 +5,7 @@ import type { CollectionFreshnessAt, SourceFreshnessAt } from '../lambda/core/fr
 import { currentPayload, httpEvent, signedRequest } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
 import { parseBody, wire } from '../harness/stack';
+import { stampFailureIndex } from '../local/engine';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -73,8 +74,10 @@ const scenario = fc
     fc.option(sourceHistory(1), { nil: undefined }),
     fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.integer({ min: 1, max: 3600 })), { maxLength: 5 }),
     fc.double({ min: 0, max: 1, noNaN: true }),
+    // A table created with the failure index, or one whose failure index is not relied on (older tables).
+    fc.boolean(),
   )
-  .map(([first, second, repeats, pick]) => {
+  .map(([first, second, repeats, pick, indexed]) => {
     const events = [...first.flat(), ...(second ?? []).flat()];
     const originals: Delivery[] = events.map((e, i) => ({
       payload: e.payload,
@@ -94,11 +97,12 @@ const scenario = fc
     const earliest = Math.min(...events.map((e) => e.eventMs)) - 10 * 60_000;
     const last = (deliveries.at(-1) as Delivery).received;
     // T anywhere from before the first event to the last delivery, to the millisecond.
-    return { deliveries, at: Math.floor(earliest + pick * (last - earliest)), end: last + 60_000 };
+    return { deliveries, at: Math.floor(earliest + pick * (last - earliest)), end: last + 60_000, indexed };
   });
 
-async function feed(deliveries: readonly Delivery[]) {
+async function feed(deliveries: readonly Delivery[], indexed = false) {
   const table = await engine.newTable();
+  if (indexed) await stampFailureIndex(engine.client, table);
   let clock = new Date(START);
   const stack = wire(engine.client, table, { rules, now: () => clock });
   for (const d of deliveries) {
@@ -138,11 +142,11 @@ function bySource<T extends { source_type: string }>(collections: ReadonlyArray<
 describe('freshness at T, against a stack replayed up to T', () => {
   it("what the stack was told at T is the live view of a fresh stack fed exactly the deliveries received by T; what was true is the live view of one fed every event of T's past", async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ deliveries, at, end }) => {
+      fc.asyncProperty(scenario, async ({ deliveries, at, end, indexed }) => {
         const atText = new Date(at).toISOString();
         // The stored form: six fraction digits, so it compares with event times as text.
         const normalizedAt = atText.replace('Z', '000Z');
-        const full = await feed(deliveries);
+        const full = await feed(deliveries, indexed);
         full.setClock(end);
         const asOf = bySource(
           ((await full.get('/freshness', atText)) as unknown as { collections: CollectionFreshnessAt[] })

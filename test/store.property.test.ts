@@ -237,8 +237,19 @@ async function reads(stores: Stores) {
     history: (
       await stores.history.sourceHistory({ collection: 'coll', sourceKey: 'src-a', until: at(2), limit: 3 })
     ).events,
+    collectionHistory: (
+      await stores.history.collectionHistory({ collection: 'coll', until: at(2), limit: 4 })
+    ).events,
+    // The sparse failure index: only failures, in event time order, with what it projects.
+    failures: (await stores.history.failures({ collection: 'coll', from: '', until: at(3), limit: 3 }))
+      .entries,
     first: await stores.history.firstEvent('coll', 'src-b'),
-    audit: await stores.history.auditEvent('job-1', 'sync.failed'),
+    audit: (
+      await stores.history.auditEvents([
+        { jobId: 'job-1', eventType: 'sync.failed' },
+        { jobId: 'job-0', eventType: 'sync.running' },
+      ])
+    ).sort((a, b) => a.event_type.localeCompare(b.event_type)),
   };
 }
 

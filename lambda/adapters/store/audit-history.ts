@@ -1,16 +1,47 @@
-import type { AuditHistory, HistoryPage, RecordedEvent } from '../../core/freshness-at';
+import type {
+  AuditHistory,
+  FailureEntry,
+  FailurePage,
+  HistoryPage,
+  RecordedEvent,
+} from '../../core/freshness-at';
 import type { LifecycleEventType } from '../../core/job-state';
 import { BOOKKEEPING_ATTRIBUTES, keys } from '../../core/table-schema';
 import type { ItemTable } from './item-table';
 
 /**
- * The audit trail by source (access pattern 3: gsi1, `SRC#<source key>`, sort key `E#<event time>#...`),
- * read one small page at a time so the as-of rebuild stops as soon as it knows enough. Legacy sources
- * are keyed by their type alone and may share a partition across collections: a filter keeps one
- * collection's events (DynamoDB applies `Limit` before the filter, so a page may come back short).
+ * The audit trail as freshness at T reads it, one small page at a time so the rebuild stops as soon as it
+ * knows enough: by collection (access pattern 3: gsi2, `COLL#<collection>`), by source (gsi1,
+ * `SRC#<source key>`), a collection's failures (pattern 7: the sparse gsi3), and events by key (BatchGetItem).
+ * Legacy sources are keyed by their type alone and may share a gsi1 partition across collections: a filter
+ * keeps one collection's events (DynamoDB applies `Limit` before the filter, so a page may come back short).
+ * Sort keys are `E#<event time>#...`; '~' sorts after '#' and every character of a timestamp, so a range
+ * ending at `E#<T>~` ends with T's last event.
  */
 export class TableAuditHistory implements AuditHistory {
   constructor(private readonly table: ItemTable) {}
+
+  async collectionHistory(query: {
+    collection: string;
+    until: string;
+    limit: number;
+    cursor?: unknown;
+  }): Promise<HistoryPage> {
+    const page = await this.table.page(
+      {
+        index: 'gsi2',
+        partition: `COLL#${query.collection}`,
+        sort: { between: ['E#', `E#${query.until}~`] },
+        descending: true,
+        limit: query.limit,
+      },
+      query.cursor,
+    );
+    return {
+      events: page.items.map(recordedEvent),
+      ...(page.next !== undefined && { next: page.next }),
+    };
+  }
 
   async sourceHistory(query: {
     collection: string;
@@ -23,7 +54,6 @@ export class TableAuditHistory implements AuditHistory {
       {
         index: 'gsi1',
         partition: `SRC#${query.sourceKey}`,
-        // '~' sorts after '#' and every character of a timestamp: the range ends with T's last event.
         sort: { between: ['E#', `E#${query.until}~`] },
         filter: { collection_readable_id: query.collection },
         descending: true,
@@ -37,9 +67,44 @@ export class TableAuditHistory implements AuditHistory {
     };
   }
 
-  async auditEvent(jobId: string, eventType: LifecycleEventType): Promise<RecordedEvent | undefined> {
-    const item = await this.table.get(keys.event(jobId, eventType));
-    return item ? recordedEvent(item) : undefined;
+  async failures(query: {
+    collection: string;
+    from: string;
+    until: string;
+    limit: number;
+    cursor?: unknown;
+  }): Promise<FailurePage> {
+    const page = await this.table.page(
+      {
+        index: 'gsi3',
+        partition: `FAIL#${query.collection}`,
+        sort: { between: [`E#${query.from}`, `E#${query.until}~`] },
+        descending: true,
+        limit: query.limit,
+      },
+      query.cursor,
+    );
+    return {
+      entries: page.items.map((item): FailureEntry => ({
+        source_key: String(item.source_key),
+        sync_job_id: String(item.sync_job_id),
+        timestamp: String(item.timestamp),
+        received_at: String(item.received_at),
+      })),
+      ...(page.next !== undefined && { next: page.next }),
+    };
+  }
+
+  async failureIndexSince(): Promise<string | undefined> {
+    const item = await this.table.get(keys.failureIndexSince());
+    return typeof item?.since === 'string' ? item.since : undefined;
+  }
+
+  async auditEvents(
+    wanted: ReadonlyArray<{ readonly jobId: string; readonly eventType: LifecycleEventType }>,
+  ): Promise<RecordedEvent[]> {
+    const items = await this.table.getMany(wanted.map((w) => keys.event(w.jobId, w.eventType)));
+    return items.map(recordedEvent);
   }
 
   async firstEvent(collection: string, sourceKey: string): Promise<RecordedEvent | undefined> {
@@ -65,9 +130,9 @@ export class TableAuditHistory implements AuditHistory {
 
 /** The audit item holds the normalized event as is, plus its delivery's svix-id and receipt time. */
 function recordedEvent(item: Record<string, unknown>): RecordedEvent {
-  return {
-    // Events recorded before reconciliation existed all came by webhook.
-    origin: 'webhook',
-    ...Object.fromEntries(Object.entries(item).filter(([name]) => !BOOKKEEPING_ATTRIBUTES.has(name))),
-  } as unknown as RecordedEvent;
+  // Events recorded before reconciliation existed all came by webhook. (A loop: a collection read turns
+  // a thousand items at a time, and this is on its path.)
+  const event: Record<string, unknown> = { origin: 'webhook' };
+  for (const name in item) if (!BOOKKEEPING_ATTRIBUTES.has(name)) event[name] = item[name];
+  return event as unknown as RecordedEvent;
 }
