@@ -103,7 +103,10 @@ export class TableAuditHistory implements AuditHistory {
   async auditEvents(
     wanted: ReadonlyArray<{ readonly jobId: string; readonly eventType: LifecycleEventType }>,
   ): Promise<RecordedEvent[]> {
-    const items = await this.table.getMany(wanted.map((w) => keys.event(w.jobId, w.eventType)));
+    const items = await this.table.getMany(
+      wanted.map((w) => keys.event(w.jobId, w.eventType)),
+      RECORDED_EVENT_ATTRIBUTES,
+    );
     return items.map(recordedEvent);
   }
 
@@ -127,6 +130,33 @@ export class TableAuditHistory implements AuditHistory {
     return undefined;
   }
 }
+
+/** Every attribute of an audit item that is part of the recorded event (the compiler checks the list is whole). */
+const RECORDED_EVENT_FIELDS: Record<keyof RecordedEvent, true> = {
+  event_type: true,
+  state: true,
+  timestamp: true,
+  sync_job_id: true,
+  sync_id: true,
+  organization_id: true,
+  collection_readable_id: true,
+  collection_id: true,
+  collection_name: true,
+  source_connection_id: true,
+  source_type: true,
+  source_key: true,
+  entities_inserted: true,
+  entities_updated: true,
+  entities_deleted: true,
+  entities_skipped: true,
+  chunks_written: true,
+  error: true,
+  payload_format: true,
+  origin: true,
+  svix_id: true,
+  received_at: true,
+};
+const RECORDED_EVENT_ATTRIBUTES = Object.keys(RECORDED_EVENT_FIELDS);
 
 /** The audit item holds the normalized event as is, plus its delivery's svix-id and receipt time. */
 function recordedEvent(item: Record<string, unknown>): RecordedEvent {
