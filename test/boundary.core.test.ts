@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import {
   boundaryProblem,
+  deliveryIdProblem,
+  deliveryKeyId,
   KEY_LIMIT_BYTES,
   keyProblem,
   LIFECYCLE_KEY_SHAPES,
@@ -129,5 +132,18 @@ describe('key sizes', () => {
       );
     expect(sizes('m'.repeat(MAX_DELIVERY_ID_BYTES)).every((s) => s.bytes <= s.limit)).toBe(true);
     expect(sizes('m'.repeat(MAX_DELIVERY_ID_BYTES + 1)).some((s) => s.bytes > s.limit)).toBe(true);
+  });
+});
+
+describe('delivery ids', () => {
+  it('an id that fits keys its delivery as it is; a longer one, counted in UTF-8 bytes, is named and keyed by its digest', () => {
+    const fits = 'm'.repeat(MAX_DELIVERY_ID_BYTES);
+    expect(deliveryIdProblem(fits)).toBeUndefined();
+    expect(deliveryKeyId(fits)).toBe(fits);
+    const over = `${'m'.repeat(MAX_DELIVERY_ID_BYTES - 2)}€`;
+    expect(deliveryIdProblem(over)).toBe(
+      `svix-id is ${MAX_DELIVERY_ID_BYTES + 1} bytes, over the limit of ${MAX_DELIVERY_ID_BYTES} bytes of the table's delivery keys`,
+    );
+    expect(deliveryKeyId(over)).toBe(`sha256:${createHash('sha256').update(over).digest('hex')}`);
   });
 });
