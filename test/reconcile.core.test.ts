@@ -350,10 +350,17 @@ describe('runReconcile', () => {
     );
     const before = stores.table.items();
     api.jobsBody['sc-1'] = [completedJob];
+    // A second source the table does not list yet: a dry run does not list it.
+    (api.sourcesBody['docs-ab12'] as unknown[]).push({
+      id: 'sc-2',
+      short_name: 'slack',
+      readable_collection_id: 'docs-ab12',
+    });
     const report = await runReconcile(deps, { dryRun: true });
     expect(report.dry_run).toBe(true);
     expect(report.outcome).toBe('ok');
-    expect(report.sources[0]).toMatchObject({ registered: false, jobs_checked: 1 });
+    expect(report.sources.map((r) => r.registered)).toEqual([false, false]);
+    expect(report.sources[0]).toMatchObject({ jobs_checked: 1 });
     expect(report.sources[0]?.recovered.map((r) => r.event_type)).toEqual([
       'sync.pending',
       'sync.running',
@@ -579,24 +586,25 @@ describe('runReconcile', () => {
 
   it('recovered states across jobs are recorded by time, then lifecycle order at equal times', async () => {
     const { deps, api, notifier } = setup();
+    // Newest first by creation, as the API lists them; the older job started when the newer one ended.
     api.jobsBody['sc-1'] = [
-      job('job-2', 'sc-1', 'RUNNING', {
-        created_at: '2026-04-23T13:00:00Z',
-        started_at: '2026-04-23T13:00:00Z',
-      }),
-      job('job-1', 'sc-1', 'COMPLETED', {
+      job('job-2', 'sc-1', 'COMPLETED', {
         created_at: '2026-04-23T12:00:00Z',
         started_at: '2026-04-23T12:30:00Z',
         completed_at: '2026-04-23T13:00:00Z',
+      }),
+      job('job-1', 'sc-1', 'RUNNING', {
+        created_at: '2026-04-23T11:00:00Z',
+        started_at: '2026-04-23T13:00:00Z',
       }),
     ];
     await runReconcile(deps);
     expect(notifier.events.map((e) => `${e.sync_job_id} ${e.state}`)).toEqual([
       'job-1 pending',
-      'job-1 running',
       'job-2 pending',
       'job-2 running',
-      'job-1 completed',
+      'job-1 running',
+      'job-2 completed',
     ]);
   });
 

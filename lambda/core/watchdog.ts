@@ -70,6 +70,7 @@ export function decide(
       : null;
   const stuckJob = record.latest_job_id;
   const stuck =
+    // Stryker disable next-line ConditionalExpression: without the null check toMillis(null) is NaN, and no NaN is over the bound
     activeSince !== null && stuckJob !== null && nowMs - toMillis(activeSince) > stuckAfterSeconds * 1000;
   const decision: { -readonly [K in keyof Decision]: Decision[K] } = { pastSla, stuck };
   const staleEpisode = record.last_success_at ?? 'never';
