@@ -86,6 +86,19 @@ describe('advancePipelines', () => {
     expect(notifier.alerts).toEqual([]);
   });
 
+  it('an event no pipeline concerns reads nothing', async () => {
+    const { deps, stores } = setup();
+    let reads = 0;
+    const counted = {
+      ...deps,
+      pipelines: [],
+      freshness: { ...stores.freshness, collectionFreshness: async () => (reads++, []) },
+    };
+    const done = event('sync.completed', 'github', 'g1', '13:00:00');
+    expect(await advancePipelines(counted, done, { message: 'm', attempt: 'a' }, NOW)).toEqual([]);
+    expect(reads).toBe(0);
+  });
+
   it("a required source's failure blocks the pipeline with one alert to its team, naming the job", async () => {
     const { deliver, notifier, stores } = setup();
     const failure = event('sync.failed', 'github', 'g1', '13:00:00');
