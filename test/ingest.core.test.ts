@@ -1,3 +1,4 @@
+import { TableSourceRegistry } from '../lambda/adapters/store/source-registry';
 import { memoryStores } from '../lambda/adapters/store/stores';
 import { compose } from '../lambda/compose';
 import type { AlertRoute } from '../lambda/core/config';
@@ -456,5 +457,44 @@ describe('ingest, what it keeps and when it answers', () => {
         fields: { source_key: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', error: 'invoke failed' },
       },
     ]);
+  });
+});
+
+describe('ingest of source lifecycle deliveries', () => {
+  const created = {
+    event_type: 'source_connection.created',
+    source_connection_id: 'sc-1',
+    collection_readable_id: 'docs-ab12',
+    collection_name: 'Docs',
+    source_type: 'github',
+    timestamp: '2026-04-23T13:00:00Z',
+  };
+  const send = (deps: Parameters<typeof ingest>[0], document: unknown, id: string) => {
+    const body = JSON.stringify(document);
+    return ingest(deps, signedHeaders(SECRET, id, NOW_SECONDS, body), Buffer.from(body));
+  };
+
+  it('with a source registry, lists a new source once (then a duplicate), and quarantines a malformed one with its reason', async () => {
+    const { deps, stores } = setup();
+    const withRegistry = { ...deps, registry: new TableSourceRegistry(stores.table) };
+    expect(await send(withRegistry, created, 'msg_c1')).toEqual({
+      result: 'processed',
+      deliveryId: 'msg_c1',
+    });
+    expect(await send(withRegistry, created, 'msg_c2')).toEqual({
+      result: 'duplicate',
+      deliveryId: 'msg_c2',
+    });
+    const malformed = { ...created, source_connection_id: undefined };
+    const outcome = await send(withRegistry, malformed, 'msg_c3');
+    expect(outcome).toMatchObject({ result: 'quarantined', deliveryId: 'msg_c3' });
+    expect(outcome.reason).toMatch(/^invalid source_connection\.created payload: source_connection_id: /);
+    expect(stores.table.items().filter((i) => i.entity === 'quarantine')).toHaveLength(1);
+  });
+
+  it('without a registry, a source lifecycle delivery is recorded as ignored', async () => {
+    const { deps, stores } = setup();
+    expect(await send(deps, created, 'msg_i')).toEqual({ result: 'ignored', deliveryId: 'msg_i' });
+    expect(stores.table.items().map((i) => i.entity)).toEqual(['ignored']);
   });
 });
