@@ -27,20 +27,7 @@ export class TableAuditHistory implements AuditHistory {
     limit: number;
     cursor?: unknown;
   }): Promise<HistoryPage> {
-    const page = await this.table.page(
-      {
-        index: 'gsi2',
-        partition: `COLL#${query.collection}`,
-        sort: { between: ['E#', `E#${query.until}~`] },
-        descending: true,
-        limit: query.limit,
-      },
-      query.cursor,
-    );
-    return {
-      events: page.items.map(recordedEvent),
-      ...(page.next !== undefined && { next: page.next }),
-    };
+    return this.events(this.newestFirst('gsi2', `COLL#${query.collection}`, '', query));
   }
 
   async sourceHistory(query: {
@@ -50,21 +37,11 @@ export class TableAuditHistory implements AuditHistory {
     limit: number;
     cursor?: unknown;
   }): Promise<HistoryPage> {
-    const page = await this.table.page(
-      {
-        index: 'gsi1',
-        partition: `SRC#${query.sourceKey}`,
-        sort: { between: ['E#', `E#${query.until}~`] },
-        filter: { collection_readable_id: query.collection },
-        descending: true,
-        limit: query.limit,
-      },
-      query.cursor,
+    return this.events(
+      this.newestFirst('gsi1', `SRC#${query.sourceKey}`, '', query, {
+        collection_readable_id: query.collection,
+      }),
     );
-    return {
-      events: page.items.map(recordedEvent),
-      ...(page.next !== undefined && { next: page.next }),
-    };
   }
 
   async failures(query: {
@@ -74,16 +51,7 @@ export class TableAuditHistory implements AuditHistory {
     limit: number;
     cursor?: unknown;
   }): Promise<FailurePage> {
-    const page = await this.table.page(
-      {
-        index: 'gsi3',
-        partition: `FAIL#${query.collection}`,
-        sort: { between: [`E#${query.from}`, `E#${query.until}~`] },
-        descending: true,
-        limit: query.limit,
-      },
-      query.cursor,
-    );
+    const page = await this.newestFirst('gsi3', `FAIL#${query.collection}`, query.from, query);
     return {
       entries: page.items.map((item): FailureEntry => ({
         source_key: String(item.source_key),
@@ -91,6 +59,35 @@ export class TableAuditHistory implements AuditHistory {
         timestamp: String(item.timestamp),
         received_at: String(item.received_at),
       })),
+      ...(page.next !== undefined && { next: page.next }),
+    };
+  }
+
+  /** One page of an index partition's events from `from` to `until` (inclusive), newest first. */
+  private newestFirst(
+    index: 'gsi1' | 'gsi2' | 'gsi3',
+    partition: string,
+    from: string,
+    query: { until: string; limit: number; cursor?: unknown },
+    filter?: Record<string, string>,
+  ) {
+    return this.table.page(
+      {
+        index,
+        partition,
+        sort: { between: [`E#${from}`, `E#${query.until}~`] },
+        ...(filter && { filter }),
+        descending: true,
+        limit: query.limit,
+      },
+      query.cursor,
+    );
+  }
+
+  private async events(pending: ReturnType<TableAuditHistory['newestFirst']>): Promise<HistoryPage> {
+    const page = await pending;
+    return {
+      events: page.items.map(recordedEvent),
       ...(page.next !== undefined && { next: page.next }),
     };
   }
