@@ -2,15 +2,8 @@ import fc from 'fast-check';
 import type { FreshnessRule } from '../lambda/core/config';
 import type { SyncEvent } from '../lambda/core/events';
 import type { FreshnessRecord } from '../lambda/core/freshness';
-import {
-  atProblem,
-  type AuditHistory,
-  collectionFreshnessAt,
-  type FailurePage,
-  type HistoryPage,
-  type RecordedEvent,
-  sourceAt,
-} from '../lambda/core/freshness-at';
+import type { AuditHistory, FailurePage, HistoryPage, RecordedEvent } from '../lambda/core/audit-trail';
+import { atProblem, collectionFreshnessAt, sourceAt } from '../lambda/core/freshness-at';
 import { foldFreshness } from '../lambda/core/freshness-fold';
 import { type LifecycleEventType, stateOf } from '../lambda/core/job-state';
 import { keys, lifecycleKeys } from '../lambda/core/table-schema';

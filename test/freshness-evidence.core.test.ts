@@ -1,5 +1,5 @@
 import type { FreshnessStatus } from '../lambda/core/freshness';
-import type { RecordedEvent } from '../lambda/core/freshness-at';
+import type { RecordedEvent } from '../lambda/core/audit-trail';
 import { decidingEvent, decidingRole, evidenceOf } from '../lambda/core/freshness-evidence';
 import { foldFreshness } from '../lambda/core/freshness-fold';
 import { syncEvent } from './helpers/core-fixtures';

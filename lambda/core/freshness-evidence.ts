@@ -1,4 +1,4 @@
-import type { RecordedEvent } from './freshness-at';
+import type { RecordedEvent } from './audit-trail';
 import type { FreshnessRecord, FreshnessStatus } from './freshness';
 import type { JobState, LifecycleEventType } from './job-state';
 

@@ -2,7 +2,7 @@ import type { Alert } from './alerts';
 import type { Claimant, Standoff } from './claims';
 import type { SyncEvent } from './events';
 import type { FreshnessRecord } from './freshness';
-import type { AuditHistory } from './freshness-at';
+import type { AuditHistory } from './audit-trail';
 import type { Consumed, GateState } from './pipeline-gate';
 import type { PipelineReader } from './pipeline-view';
 

@@ -4,7 +4,7 @@ import type {
   FailurePage,
   HistoryPage,
   RecordedEvent,
-} from '../../core/freshness-at';
+} from '../../core/audit-trail';
 import type { LifecycleEventType } from '../../core/job-state';
 import { BOOKKEEPING_ATTRIBUTES, keys } from '../../core/table-schema';
 import type { ItemTable } from './item-table';
