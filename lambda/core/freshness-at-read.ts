@@ -132,10 +132,10 @@ export async function readCollection(
     pages++;
     cursor = page.next;
     for (const event of page.events) rebuilds.get(event.source_key)?.read.push(event);
-    const floor = page.events.at(-1)?.timestamp;
     for (const r of rebuilds.values()) {
       r.complete = cursor === undefined;
-      if (floor !== undefined) r.floor = floor;
+      // Only the last page can be empty (no filter on this index), and a complete read needs no floor.
+      r.floor = page.events.at(-1)?.timestamp ?? r.floor;
     }
     limit = Math.min(limit * 2, MAX_COLLECTION_PAGE);
   };
@@ -149,7 +149,8 @@ export async function readCollection(
   // in one batch, for the sources still open.
   const many = () =>
     [...rebuilds.values()].filter((r) => !decided(r, at, true)).length > fewEnough(records.length);
-  while (cursor !== undefined && pages < MAX_COLLECTION_PAGES && many()) await readPage();
+  // (A read to its end leaves every source complete, so decided: no more pages.)
+  while (pages < MAX_COLLECTION_PAGES && many()) await readPage();
   await fetchHints(history, open(), at);
   return finish();
 }
@@ -184,7 +185,7 @@ async function latestFailures(
     const page = await history.failures({ collection, from: since, until: at, limit: FAILURE_PAGE, cursor });
     pages++;
     for (const entry of page.entries) {
-      if (!wanted.has(entry.source_key)) continue;
+      // Only each source's first (newest) entry of each past counts: `??=` keeps it.
       const latest = found.get(entry.source_key) ?? {};
       latest.truth ??= entry;
       if (entry.received_at <= at) latest.told ??= entry;
@@ -261,12 +262,17 @@ async function fetchHints(history: AuditHistory, rebuilds: readonly Rebuild[], a
   const wanted: Array<{ rebuild: Rebuild; jobId: string; eventType: LifecycleEventType }> = [];
   for (const r of rebuilds) {
     r.hinted = true;
-    const seen = (state: JobState) => r.read.some((e) => e.state === state);
-    if (!seen('failed'))
-      for (const job of new Set([r.truthFailure, r.toldFailure]))
-        if (typeof job === 'string') wanted.push({ rebuild: r, jobId: job, eventType: 'sync.failed' });
+    // Each past's latest failure unless it was read: the one received by T may be older than the truth's.
+    for (const job of new Set([r.truthFailure, r.toldFailure]))
+      if (typeof job === 'string' && !r.read.some((e) => e.sync_job_id === job && e.state === 'failed'))
+        wanted.push({ rebuild: r, jobId: job, eventType: 'sync.failed' });
     const { running_at: runningAt, running_job_id: runningJob } = r.live;
-    if (!seen('running') && runningAt !== null && runningAt <= at && runningJob !== null)
+    if (
+      !r.read.some((e) => e.state === 'running') &&
+      runningAt !== null &&
+      runningAt <= at &&
+      runningJob !== null
+    )
       wanted.push({ rebuild: r, jobId: runningJob, eventType: 'sync.running' });
   }
   if (wanted.length === 0) return;

@@ -1,0 +1,455 @@
+import fc from 'fast-check';
+import type { RecordedEvent } from '../lambda/core/audit-trail';
+import type { FreshnessRule } from '../lambda/core/config';
+import { type FreshnessRecord, sourceFreshness } from '../lambda/core/freshness';
+import { readCollection, readSource, type SourceRead } from '../lambda/core/freshness-at-read';
+import { foldFreshness } from '../lambda/core/freshness-fold';
+import type { LifecycleEventType } from '../lambda/core/job-state';
+import { BASE, iso, job, recorded, trailOf } from './helpers/audit-trail';
+
+/**
+ * Which events freshness at T reads (`core/freshness-at-read.ts`), on the in-memory table: what it reads
+ * always determines both pasts' records (checked against folding every event of T's past), and what the
+ * read costs, call by call, in the cases the design names (docs/DESIGN.md section 8, "Reading").
+ */
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/**
+ * The record these events fold to and its view at T. The failure log is left out: reading stops after
+ * FAILURE_LOG_CAP failures in a row, as many as the view counts, so a longer run leaves a log of other
+ * failures with the same count.
+ */
+function registers(events: readonly RecordedEvent[], at: string) {
+  const record = foldFreshness(events);
+  if (record === undefined) return undefined;
+  return { rest: { ...record, failure_log: undefined }, view: sourceFreshness(record, RULES, new Date(Date.parse(at))) };
+}
+const RULES: FreshnessRule[] = [{ collection: '*', maxAge: 3 * 3600 }];
+
+/** What was true at T (event time at or before T) and what the stack had been told (also received by T). */
+function expectBothPasts(reads: readonly SourceRead[], events: readonly RecordedEvent[], at: string) {
+  for (const { live, events: read } of reads) {
+    const own = events.filter(
+      (e) => e.source_key === live.source_key && e.collection_readable_id === live.collection_readable_id,
+    );
+    for (const e of read) {
+      expect(e.timestamp <= at).toBe(true);
+      expect([e.collection_readable_id, e.source_key]).toEqual([
+        live.collection_readable_id,
+        live.source_key,
+      ]);
+    }
+    const past = own.filter((e) => e.timestamp <= at);
+    expect(registers(read, at)).toEqual(registers(past, at));
+    expect(
+      registers(
+        read.filter((e) => e.received_at <= at),
+        at,
+      ),
+    ).toEqual(
+      registers(
+        past.filter((e) => e.received_at <= at),
+        at,
+      ),
+    );
+  }
+}
+
+/** Rounds of jobs an hour apart, each source a second after the previous one; `outcome(source, round)`. */
+function rounds(
+  sources: number,
+  count: number,
+  outcome: (source: number, round: number) => LifecycleEventType | undefined,
+  delayMs = (_source: number, _round: number) => 0,
+): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  for (let round = 0; round < count; round++)
+    for (let source = 0; source < sources; source++)
+      events.push(
+        ...job(
+          `s${source}-j${String(round).padStart(4, '0')}`,
+          BASE + round * HOUR + source * 1000,
+          outcome(source, round),
+          { source: `src-${String(source).padStart(3, '0')}` },
+          delayMs(source, round),
+        ),
+      );
+  return events;
+}
+
+describe('a collection read: one page of its partition when the last jobs settle every source', () => {
+  it('reads one page of five events a source (at least the first page), nothing else', async () => {
+    const events = rounds(3, 10, () => 'sync.completed');
+    const trail = await trailOf(events, { since: '' });
+    const at = iso(BASE + 5.5 * HOUR);
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at);
+    expectBothPasts(reads, events, at);
+    expect(trail.calls).toEqual([{ method: 'collectionHistory', limit: 24, until: at, items: 24 }]);
+  });
+
+  it('sizes the first page by the sources, up to a Query’s worth', async () => {
+    const events = rounds(30, 4, () => 'sync.completed');
+    const trail = await trailOf(events);
+    const at = iso(BASE + 3.5 * HOUR);
+    await readCollection({ history: trail.history }, await trail.live(), at);
+    expect(trail.calls.map((c) => [c.method, c.limit])).toEqual([['collectionHistory', 150]]);
+    const huge = await trailOf(events);
+    await readCollection({ history: huge.history, firstPage: 100_000 }, await huge.live(), at);
+    expect(huge.calls.map((c) => [c.method, c.limit])).toEqual([['collectionHistory', 1_500]]);
+  });
+
+  it('a history read to its end decides every source, even one whose live registers moved after T', async () => {
+    // The only success of `late` is after T: below the floor there is nothing, so nothing more is read.
+    const events = [
+      ...job('a1', BASE, 'sync.completed', { source: 'a' }),
+      ...job('late1', BASE + MINUTE * 5, 'sync.cancelled', { source: 'late' }),
+      ...job('late2', BASE + 2 * HOUR, 'sync.completed', { source: 'late' }),
+    ];
+    const trail = await trailOf(events, { since: '' });
+    const at = iso(BASE + HOUR);
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at);
+    expectBothPasts(reads, events, at);
+    expect(trail.count()).toEqual({ collectionHistory: 1 });
+  });
+
+  it('skips events of a source it was not asked about (retired before T)', async () => {
+    const events = [
+      ...job('a1', BASE, 'sync.completed', { source: 'a' }),
+      ...job('b1', BASE + MINUTE, 'sync.completed', { source: 'b' }),
+    ];
+    const trail = await trailOf(events);
+    const at = iso(BASE + HOUR);
+    const live = (await trail.live()).filter((r) => r.source_key === 'a');
+    const reads = await readCollection({ history: trail.history }, live, at);
+    expect(reads.map((r) => r.live.source_key)).toEqual(['a']);
+    expectBothPasts(reads, events, at);
+  });
+
+  it('reads each source on its own when asked to (the benchmark’s comparison), pages doubling', async () => {
+    const events = rounds(2, 3, () => 'sync.completed');
+    const trail = await trailOf(events, { since: '' });
+    const at = iso(BASE + 2.5 * HOUR);
+    const reads = await readCollection(
+      { history: trail.history, bySource: true, firstPage: 2 },
+      await trail.live(),
+      at,
+    );
+    expectBothPasts(reads, events, at);
+    expect(trail.calls.every((c) => c.method === 'sourceHistory')).toBe(true);
+    expect(trail.calls.map((c) => [c.sourceKey, c.limit])).toEqual([
+      ['src-000', 2],
+      ['src-001', 2],
+    ]);
+  });
+});
+
+describe('more pages of the collection only while more than a few sources stay undecided', () => {
+  // 60 sources (a few: 3); `deep` sources succeeded only in round 0 and were cancelled since, so their
+  // last success lies far below any page and no by-key read can find it.
+  const deepRounds = (deep: number) =>
+    rounds(60, 8, (source, round) => (source < deep && round > 0 ? 'sync.cancelled' : 'sync.completed'));
+  const at = iso(BASE + 7.5 * HOUR);
+
+  it('three undecided of sixty: one page, then those three read their own history', async () => {
+    const events = deepRounds(3);
+    const trail = await trailOf(events, { since: '' });
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at);
+    expectBothPasts(reads, events, at);
+    expect(trail.calls.filter((c) => c.method === 'collectionHistory').map((c) => c.limit)).toEqual([300]);
+    expect(new Set(trail.calls.filter((c) => c.method === 'sourceHistory').map((c) => c.sourceKey))).toEqual(
+      new Set(['src-000', 'src-001', 'src-002']),
+    );
+    // Their own reads start at the shared floor, a first page of 24 holding round 0.
+    const own = trail.calls.filter((c) => c.sourceKey === 'src-000');
+    expect(own.map((c) => c.limit)).toEqual([24]);
+    expect((own[0]?.until ?? at) < at).toBe(true);
+  });
+
+  it('four undecided of sixty: up to three pages, each twice the last', async () => {
+    const events = deepRounds(4);
+    const trail = await trailOf(events, { since: '' });
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at);
+    expectBothPasts(reads, events, at);
+    expect(trail.calls.filter((c) => c.method === 'collectionHistory').map((c) => c.limit)).toEqual([
+      300, 600, 1_200,
+    ]);
+  });
+});
+
+describe('the failure index', () => {
+  // Twenty sources, each failing twice: once long before T, once after T, so the live record cannot say.
+  const failingFarBack = () => {
+    const all: RecordedEvent[] = [];
+    for (let source = 0; source < 20; source++) {
+      const failing = new Set([(source * 7) % 40, 60 + ((source * 3) % 30)]);
+      for (let i = 0; i < 100; i++)
+        all.push(
+          ...job(
+            `s${source}-j${String(i).padStart(3, '0')}`,
+            BASE + i * HOUR + source * MINUTE,
+            failing.has(i) ? 'sync.failed' : 'sync.completed',
+            {
+              source: `conn-${source}`,
+            },
+          ),
+        );
+    }
+    return all;
+  };
+  const at = iso(BASE + 55.5 * HOUR);
+
+  it('finds each source’s latest failure at T far below the page: one index page and one batch of lookups', async () => {
+    const events = failingFarBack();
+    const trail = await trailOf(events, { since: '' });
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at);
+    expectBothPasts(reads, events, at);
+    expect(trail.calls).toEqual([
+      { method: 'failureIndexSince', items: 1 },
+      { method: 'collectionHistory', limit: 100, until: at, items: 100 },
+      { method: 'failures', from: '', until: at, limit: 1_000, items: 20 },
+      { method: 'auditEvents', items: 20 },
+    ]);
+  });
+
+  it('is not relied on without its META item, nor when it starts after T: sources read their own history', async () => {
+    for (const since of [undefined, iso(BASE + 56 * HOUR)]) {
+      const events = failingFarBack();
+      const trail = await trailOf(events, since === undefined ? {} : { since });
+      const reads = await readCollection({ history: trail.history }, await trail.live(), at);
+      expectBothPasts(reads, events, at);
+      expect(trail.count()).toMatchObject({ failureIndexSince: 1, collectionHistory: 3 });
+      expect(trail.count().failures).toBeUndefined();
+      expect(trail.count().sourceHistory).toBeGreaterThanOrEqual(20);
+    }
+  });
+
+  it('is relied on from the time it starts, T included', async () => {
+    const events = failingFarBack();
+    const trail = await trailOf(events, { since: at });
+    await readCollection({ history: trail.history }, await trail.live(), at);
+    expect(trail.calls.find((c) => c.method === 'failures')).toMatchObject({ from: at, until: at });
+  });
+
+  it('a source with no failure in an index that starts with the table had none: nothing more is read', async () => {
+    const events = [
+      ...job('a1', BASE, 'sync.completed', { source: 'a' }),
+      ...Array.from({ length: 30 }, (_, i) =>
+        job(`a${i + 2}`, BASE + (i + 1) * HOUR, 'sync.completed', { source: 'a' }),
+      ).flat(),
+      ...job('a99', BASE + 40 * HOUR, 'sync.failed', { source: 'a' }),
+    ];
+    const at1 = iso(BASE + 20.5 * HOUR);
+    const trail = await trailOf(events, { since: '' });
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at1);
+    expectBothPasts(reads, events, at1);
+    expect(trail.count()).toEqual({ failureIndexSince: 1, collectionHistory: 1, failures: 1 });
+    // From some time on only: the index cannot say there was none before, so the source reads its history.
+    const partial = await trailOf(events, { since: iso(BASE + HOUR) });
+    const again = await readCollection({ history: partial.history }, await partial.live(), at1);
+    expectBothPasts(again, events, at1);
+    expect(partial.count().sourceHistory).toBeGreaterThan(0);
+  });
+
+  it('a source whose live latest failure is at or before T needs no index', async () => {
+    const events = [
+      ...job('a1', BASE, 'sync.failed', { source: 'a' }),
+      ...job('a2', BASE + HOUR, 'sync.completed', { source: 'a' }),
+      ...job('b1', BASE + 2 * MINUTE, 'sync.completed', { source: 'b' }),
+    ];
+    const trail = await trailOf(events, { since: '' });
+    const at2 = iso(BASE + 2 * HOUR);
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at2);
+    expectBothPasts(reads, events, at2);
+    expect(trail.count()).toEqual({ collectionHistory: 1 });
+  });
+
+  it('a failure delivered after T: what was true names it, what the stack was told names the one before', async () => {
+    const events = [
+      ...job('old', BASE, 'sync.failed', { source: 'a' }),
+      ...Array.from({ length: 20 }, (_, i) =>
+        job(`ok${i}`, BASE + (i + 1) * HOUR, 'sync.completed', { source: 'a' }),
+      ).flat(),
+      // Failed just before T, delivered an hour after it.
+      ...job('late', BASE + 30 * HOUR, 'sync.failed', { source: 'a' }, 0).slice(0, 2),
+      recorded('sync.failed', 'late', BASE + 30 * HOUR + 2 * MINUTE, BASE + 32 * HOUR, { source: 'a' }),
+      ...Array.from({ length: 10 }, (_, i) =>
+        job(`more${i}`, BASE + (i + 31) * HOUR, 'sync.completed', { source: 'a' }),
+      ).flat(),
+      ...job('after', BASE + 50 * HOUR, 'sync.failed', { source: 'a' }),
+    ];
+    const t = iso(BASE + 31 * HOUR + 30 * MINUTE);
+    const trail = await trailOf(events, { since: '' });
+    const reads = await readCollection({ history: trail.history, firstPage: 4 }, await trail.live(), t);
+    expectBothPasts(reads, events, t);
+    expect(trail.calls.find((c) => c.method === 'failures')).toMatchObject({ items: 2 });
+    // `late` is in the page; `old` (what the stack had been told at T) is read by key; nothing else.
+    expect(trail.count()).toEqual({
+      failureIndexSince: 1,
+      collectionHistory: 1,
+      failures: 1,
+      auditEvents: 1,
+    });
+    expect(trail.calls.find((c) => c.method === 'auditEvents')).toMatchObject({ items: 1 });
+  });
+
+  it('pages through a long index (1,000 a page) to a source’s latest failure, and gives up after four pages', async () => {
+    const failures = (source: string, count: number, fromMs: number) =>
+      Array.from({ length: count }, (_, i) =>
+        recorded('sync.failed', `${source}-f${i}`, fromMs + i * 1000, fromMs + i * 1000, { source }),
+      );
+    const tail = [
+      recorded('sync.failed', 'a-after', BASE + 100 * HOUR, BASE + 100 * HOUR, { source: 'a' }),
+      recorded('sync.failed', 'b-after', BASE + 100 * HOUR, BASE + 100 * HOUR, { source: 'b' }),
+    ];
+    const at3 = iso(BASE + 50 * HOUR);
+    for (const [count, pages] of [
+      [1_500, 2],
+      [4_500, 4],
+    ] as const) {
+      const events = [...failures('b', 1, BASE), ...failures('a', count, BASE + HOUR), ...tail];
+      const trail = await trailOf(events, { since: '' });
+      const reads = await readCollection({ history: trail.history }, await trail.live(), at3);
+      expectBothPasts(reads, events, at3);
+      expect(trail.calls.filter((c) => c.method === 'failures').map((c) => c.limit)).toEqual(
+        Array(pages).fill(1_000),
+      );
+      // Found (two pages): `b`'s failure is read by key. Not found (four pages): it is left to `b`'s own read.
+      expect(trail.calls.filter((c) => c.method === 'auditEvents').map((c) => c.items)).toEqual(
+        pages === 2 ? [1] : [],
+      );
+    }
+  });
+});
+
+describe('a source read on its own', () => {
+  it('pages newest first from T, doubling from the first page up to 400, until its last success', async () => {
+    // One success, then 1,000 cancelled jobs: the success is 3,001 events down.
+    const events = [
+      ...job('j0', BASE, 'sync.completed'),
+      ...Array.from({ length: 1_000 }, (_, i) =>
+        job(`j${i + 1}`, BASE + (i + 1) * HOUR, 'sync.cancelled'),
+      ).flat(),
+    ];
+    const trail = await trailOf(events);
+    const [live] = await trail.live();
+    const at = iso(BASE + 2_000 * HOUR);
+    const read = await readSource(trail.history, live as FreshnessRecord, at, 1);
+    expectBothPasts([read], events, at);
+    expect(trail.calls.filter((c) => c.method === 'sourceHistory').map((c) => c.limit)).toEqual([
+      1,
+      2,
+      4,
+      8,
+      16,
+      32,
+      64,
+      128,
+      256,
+      ...Array(7).fill(400),
+    ]);
+    // One lookup, after the first page (one event, the last job's cancel): that job's running.
+    expect(trail.calls.filter((c) => c.method === 'auditEvents').map((c) => c.items)).toEqual([1]);
+  });
+
+  it('stops as soon as it knows: one page, then the lookups of the latest failure and running', async () => {
+    // Jobs pending since the latest running (below the first page), the latest failure far below: both
+    // are read by key after the first page; the second reaches the last success.
+    const events = [
+      ...job('f', BASE, 'sync.failed'),
+      ...Array.from({ length: 50 }, (_, i) => job(`j${i}`, BASE + (i + 1) * HOUR, 'sync.completed')).flat(),
+      recorded('sync.running', 'now', BASE + 60 * HOUR),
+      ...Array.from({ length: 30 }, (_, i) =>
+        recorded('sync.pending', `p${i}`, BASE + 61 * HOUR + i * MINUTE),
+      ),
+    ];
+    const trail = await trailOf(events);
+    const [live] = await trail.live();
+    const at = iso(BASE + 99 * HOUR);
+    const read = await readSource(trail.history, live as FreshnessRecord, at, 24);
+    expectBothPasts([read], events, at);
+    expect(trail.calls.map((c) => c.method)).toEqual(['sourceHistory', 'auditEvents', 'sourceHistory']);
+  });
+
+  it('a legacy source key shared with another collection: pages of the other collection’s events come back empty', async () => {
+    const events = [
+      ...job('c1', BASE, 'sync.completed', { collection: 'c' }),
+      ...Array.from({ length: 20 }, (_, i) =>
+        job(`d${i}`, BASE + (i + 1) * HOUR, 'sync.completed', { collection: 'd' }),
+      ).flat(),
+    ];
+    const trail = await trailOf(events);
+    const [live] = await trail.live('c');
+    const at = iso(BASE + 30 * HOUR);
+    const read = await readSource(trail.history, live as FreshnessRecord, at, 4);
+    expectBothPasts([read], events, at);
+    expect(read.events.map((e) => e.sync_job_id)).toEqual(['c1', 'c1', 'c1']);
+  });
+
+  it('ignores a lookup that names another source’s event (a job id reused across sources)', async () => {
+    const events = [
+      ...job('shared', BASE, 'sync.completed', { source: 'b' }),
+      ...job('shared', BASE + HOUR, 'sync.completed', { source: 'a' }),
+      ...Array.from({ length: 30 }, (_, i) =>
+        recorded('sync.pending', `p${i}`, BASE + 2 * HOUR + i * MINUTE, undefined, { source: 'a' }),
+      ),
+    ];
+    const trail = await trailOf(events);
+    const live = (await trail.live()).find((r) => r.source_key === 'a') as FreshnessRecord;
+    const read = await readSource(trail.history, live, iso(BASE + 3 * HOUR), 4);
+    expect(read.events.every((e) => e.source_key === 'a')).toBe(true);
+  });
+});
+
+describe('what is read always determines both pasts', () => {
+  const OUTCOMES: Array<LifecycleEventType | undefined> = [
+    'sync.completed',
+    'sync.completed',
+    'sync.failed',
+    'sync.cancelled',
+    undefined,
+  ];
+  const historyArb = fc.array(
+    fc.record({
+      outcome: fc.constantFrom(...OUTCOMES),
+      gap: fc.integer({ min: 1, max: 120 }),
+      delay: fc.nat(90),
+    }),
+    { minLength: 1, maxLength: 30 },
+  );
+
+  it('for random collections, pages, T and failure indexes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(historyArb, { minLength: 1, maxLength: 4 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.option(fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }), { nil: null }),
+        async (histories, pick, page, since) => {
+          const events = histories.flatMap((jobs, source) => {
+            let start = BASE + source * 1000;
+            return jobs.flatMap(({ outcome, gap, delay }, i) => {
+              start += gap * MINUTE;
+              return job(`s${source}-j${i}`, start, outcome, { source: `src-${source}` }, delay * MINUTE);
+            });
+          });
+          const last = Math.max(...events.map((e) => Date.parse(e.received_at)));
+          const span = (f: number) => iso(Math.floor(BASE + f * (last - BASE)));
+          const at = span(pick);
+          const trail = await trailOf(
+            events,
+            since === null ? {} : { since: since === undefined ? '' : span(since) },
+          );
+          const reads = await readCollection(
+            { history: trail.history, firstPage: page },
+            await trail.live(),
+            at,
+          );
+          expectBothPasts(reads, events, at);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
