@@ -1,310 +1,337 @@
 import fc from 'fast-check';
+import type { RecordedEvent } from '../lambda/core/audit-trail';
 import type { FreshnessRule } from '../lambda/core/config';
-import type { SyncEvent } from '../lambda/core/events';
+import { BadRequestError, NotFoundError } from '../lambda/core/errors';
 import type { FreshnessRecord } from '../lambda/core/freshness';
-import type { AuditHistory, FailurePage, HistoryPage, RecordedEvent } from '../lambda/core/audit-trail';
-import { atProblem, collectionFreshnessAt, sourceAt } from '../lambda/core/freshness-at';
-import { foldFreshness } from '../lambda/core/freshness-fold';
-import { type LifecycleEventType, stateOf } from '../lambda/core/job-state';
+import {
+  allFreshnessAt,
+  atProblem,
+  collectionFreshnessAt,
+  type FreshnessAtDeps,
+  parseAt,
+  sourceAt,
+} from '../lambda/core/freshness-at';
+import type { LifecycleEventType } from '../lambda/core/job-state';
 import { keys, lifecycleKeys } from '../lambda/core/table-schema';
+import { BASE, iso, job, recorded, trailOf } from './helpers/audit-trail';
 
 /**
- * The as-of rebuild's reading strategy, on an in-memory trail: it stops early, and stopping early never
- * changes the answer. (The rebuild against the real engine and the live stack is
- * `freshness-at.property.test.ts`.)
+ * Freshness at T as the route and the CLI give it (`core/freshness-at.ts`), on the in-memory table: the
+ * status rule at T for both pasts, the lifecycle registers at T, unknown with its reason, retired sources,
+ * the collection and every-collection views, and T itself. (Which events are read, and what that costs:
+ * `freshness-at-read.core.test.ts`; against the real engine and the live stack: `freshness-at.property.test.ts`.)
  */
-class MemoryHistory implements AuditHistory {
-  itemsRead = 0;
-  pages = 0;
-  gets = 0;
-  private readonly newestFirst: RecordedEvent[];
 
-  /** `since`: from when the failure index holds every failure (undefined: it is not relied on). */
-  constructor(
-    events: readonly RecordedEvent[],
-    private readonly since?: string,
-  ) {
-    this.newestFirst = [...events].sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
-  }
-
-  private page<T>(eligible: readonly T[], query: { limit: number; cursor?: unknown }) {
-    this.pages++;
-    const from = (query.cursor as number | undefined) ?? 0;
-    const items = eligible.slice(from, from + query.limit);
-    this.itemsRead += items.length;
-    const next = from + query.limit;
-    return { items, ...(next < eligible.length && { next }) };
-  }
-
-  collectionHistory(query: { until: string; limit: number; cursor?: unknown }): Promise<HistoryPage> {
-    const { items, ...next } = this.page(
-      this.newestFirst.filter((e) => e.timestamp <= query.until),
-      query,
-    );
-    return Promise.resolve({ events: items, ...next });
-  }
-
-  sourceHistory(query: {
-    sourceKey: string;
-    until: string;
-    limit: number;
-    cursor?: unknown;
-  }): Promise<HistoryPage> {
-    const { items, ...next } = this.page(
-      this.newestFirst.filter((e) => e.source_key === query.sourceKey && e.timestamp <= query.until),
-      query,
-    );
-    return Promise.resolve({ events: items, ...next });
-  }
-
-  failures(query: { from: string; until: string; limit: number; cursor?: unknown }): Promise<FailurePage> {
-    const { items, ...next } = this.page(
-      this.newestFirst.filter(
-        (e) => e.state === 'failed' && e.timestamp >= query.from && e.timestamp <= query.until,
-      ),
-      query,
-    );
-    return Promise.resolve({
-      entries: items.map(({ source_key, sync_job_id, timestamp, received_at }) => ({
-        source_key,
-        sync_job_id,
-        timestamp,
-        received_at,
-      })),
-      ...next,
-    });
-  }
-
-  failureIndexSince(): Promise<string | undefined> {
-    this.gets++;
-    return Promise.resolve(this.since);
-  }
-
-  auditEvents(
-    keys: ReadonlyArray<{ jobId: string; eventType: LifecycleEventType }>,
-  ): Promise<RecordedEvent[]> {
-    this.gets++;
-    return Promise.resolve(
-      keys.flatMap(({ jobId, eventType }) =>
-        this.newestFirst.filter((e) => e.sync_job_id === jobId && e.event_type === eventType),
-      ),
-    );
-  }
-
-  firstEvent(_collection: string, sourceKey: string): Promise<RecordedEvent | undefined> {
-    return Promise.resolve(this.newestFirst.filter((e) => e.source_key === sourceKey).at(-1));
-  }
-}
-
-/** The index's sort key: event time, then job, then type (`E#<ts>#<job>#<type>`). */
-const sortKey = (e: RecordedEvent) => `${e.timestamp}#${e.sync_job_id}#${e.event_type}`;
-
-const BASE = Date.UTC(2026, 3, 23, 0, 0, 0);
-const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
-
-function recorded(type: LifecycleEventType, job: string, atMs: number, receivedMs: number): RecordedEvent {
-  const event: SyncEvent = {
-    event_type: type,
-    state: stateOf(type),
-    timestamp: iso(atMs),
-    sync_job_id: job,
-    sync_id: null,
-    organization_id: null,
-    collection_readable_id: 'c',
-    collection_id: null,
-    collection_name: 'C',
-    source_connection_id: 'conn',
-    source_type: 'github',
-    source_key: 'conn',
-    entities_inserted: 0,
-    entities_updated: 0,
-    entities_deleted: 0,
-    entities_skipped: 0,
-    chunks_written: 0,
-    error: type === 'sync.failed' ? `error of ${job}` : null,
-    payload_format: 'current',
-    origin: 'webhook',
-  };
-  return { ...event, svix_id: `msg_${job}_${type}`, received_at: iso(receivedMs) };
-}
-
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
 const rules: FreshnessRule[] = [{ collection: '*', maxAge: 3 * 3600 }];
-const OUTCOMES: LifecycleEventType[] = ['sync.completed', 'sync.completed', 'sync.failed', 'sync.cancelled'];
+type Trail = Awaited<ReturnType<typeof trailOf>>;
 
-/** Jobs one per `gapMinutes`: pending, running, then an outcome, each delivered after its delay. */
-const historyArb = fc
-  .array(
-    fc.record({
-      outcome: fc.option(fc.constantFrom(...OUTCOMES), { nil: undefined }),
-      gap: fc.integer({ min: 1, max: 120 }),
-      delays: fc.tuple(fc.nat(90), fc.nat(90), fc.nat(90)),
-    }),
-    { minLength: 1, maxLength: 40 },
-  )
-  .map((jobs) => {
-    let start = BASE;
-    return jobs.flatMap(({ outcome, gap, delays }, i) => {
-      start += gap * 60_000;
-      const types: LifecycleEventType[] = ['sync.pending', 'sync.running', ...(outcome ? [outcome] : [])];
-      return types.map((type, step) => {
-        const at = start + step * 60_000 + i;
-        return recorded(type, `j${String(i).padStart(3, '0')}`, at, at + delays[step]! * 60_000);
-      });
+/**
+ * The deps over a trail. `lifecycle` sets the live lifecycle registers the reconciler keeps (not in the
+ * trail); the live records come back in reverse, so the order of the answer is the rebuild's own.
+ */
+function depsOf(
+  trail: Trail,
+  options: {
+    lifecycle?: Record<
+      string,
+      Partial<Pick<FreshnessRecord, 'registered_at' | 'verified_at' | 'retired_at'>>
+    >;
+    now?: number;
+    retentionDays?: number;
+  } = {},
+): FreshnessAtDeps {
+  const shaped = (records: FreshnessRecord[]) =>
+    records.map((r) => ({ ...r, ...options.lifecycle?.[r.source_key] })).reverse();
+  return {
+    freshness: {
+      collectionFreshness: async (collection) =>
+        shaped(await trail.stores.freshness.collectionFreshness(collection)),
+      allFreshness: async () => shaped(await trail.stores.freshness.allFreshness()),
+    },
+    history: trail.history,
+    rules,
+    retentionDays: options.retentionDays ?? 3650,
+    now: () => new Date(options.now ?? BASE + 400 * 86_400_000),
+  };
+}
+
+describe('one source at T: the live status rule over the events of T’s past', () => {
+  it('a failure delivered after T: what was true is failed, what the stack had said is fresh', async () => {
+    const events = [
+      ...job('ok', BASE, 'sync.completed', { source: 'a' }),
+      ...job('bad', BASE + HOUR, undefined, { source: 'a' }),
+      recorded('sync.failed', 'bad', BASE + HOUR + 2 * MINUTE, BASE + 3 * HOUR, { source: 'a' }),
+    ];
+    const trail = await trailOf(events);
+    const at = iso(BASE + 2 * HOUR);
+    const answer = await collectionFreshnessAt(depsOf(trail), 'c', at);
+    const [source] = answer.sources;
+    expect(source).toMatchObject({
+      status: 'failed',
+      last_error: 'error of bad',
+      known_at_t: false,
+      as_known_at_t: { status: 'syncing', last_job_id: 'bad', last_error: null },
+      deciding_event: { sync_job_id: 'bad', event_type: 'sync.failed', known_at_t: false },
     });
+    expect(answer.stale).toBe(true);
+    expect(source?.evidence.map((e) => [e.sync_job_id, e.event_type])).toContainEqual([
+      'ok',
+      'sync.completed',
+    ]);
   });
 
-describe('freshness at T: reading newest first and stopping early', () => {
-  it('gives the same answer, evidence included, as reading the whole history', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        historyArb,
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.integer({ min: 1, max: 4 }),
-        async (events, pick, page) => {
-          const times = events.map((e) => Date.parse(e.received_at));
-          const at = iso(Math.floor(BASE + pick * (Math.max(...times) - BASE)));
-          const live = foldFreshness(events) as FreshnessRecord;
-          const early = await sourceAt(new MemoryHistory(events), live, rules, at, page);
-          const whole = await sourceAt(new MemoryHistory(events), live, rules, at, 100_000);
-          expect(early).toEqual(whole);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it('a long history that rarely fails costs a page and one lookup, not the history', async () => {
-    const events: RecordedEvent[] = [];
-    for (let i = 0; i < 400; i++) {
-      const start = BASE + i * 3_600_000;
-      const job = `j${String(i).padStart(3, '0')}`;
-      events.push(recorded('sync.pending', job, start, start + 1000));
-      events.push(recorded('sync.running', job, start + 60_000, start + 61_000));
-      const outcome = i === 3 ? 'sync.failed' : 'sync.completed';
-      events.push(recorded(outcome, job, start + 600_000, start + 601_000));
-    }
-    const history = new MemoryHistory(events);
-    const live = foldFreshness(events) as FreshnessRecord;
-    const at = iso(BASE + 399.5 * 3_600_000);
-    const answer = await sourceAt(history, live, rules, at);
-    expect(answer).toMatchObject({
+  it('every event received by T: one answer, known at T, no second one', async () => {
+    const trail = await trailOf(job('ok', BASE, 'sync.completed', { source: 'a' }));
+    const [source] = (await collectionFreshnessAt(depsOf(trail), 'c', iso(BASE + HOUR))).sources;
+    expect(source).toMatchObject({
       status: 'fresh',
-      last_failure_at: iso(BASE + 3 * 3_600_000 + 600_000),
-      last_error: 'error of j003',
-      consecutive_failures: 0,
+      known_at_t: true,
+      deciding_event: { sync_job_id: 'ok' },
     });
-    expect({ pages: history.pages, gets: history.gets }).toEqual({ pages: 1, gets: 1 });
-    expect(history.itemsRead).toBeLessThan(100);
+    expect(source).not.toHaveProperty('as_known_at_t');
+    expect(source).not.toHaveProperty('reason');
   });
 
-  it('a source that never failed needs no lookup and one page', async () => {
-    const events = Array.from({ length: 300 }, (_, i) =>
-      recorded(
-        i % 2 ? 'sync.completed' : 'sync.running',
-        `j${Math.floor(i / 2)}`,
-        BASE + i * 60_000,
-        BASE + i * 60_000,
-      ),
-    );
-    const history = new MemoryHistory(events);
-    await sourceAt(history, foldFreshness(events) as FreshnessRecord, rules, iso(BASE + 200 * 60_000));
-    expect({ pages: history.pages, gets: history.gets }).toEqual({ pages: 1, gets: 0 });
+  it('events late but telling the same story: no second answer', async () => {
+    // The pending is late, but the record and its view at T do not depend on it.
+    const events = [
+      recorded('sync.pending', 'ok', BASE, BASE + 90 * MINUTE, { source: 'a' }),
+      recorded('sync.running', 'ok', BASE + MINUTE, BASE + MINUTE, { source: 'a' }),
+      recorded('sync.completed', 'ok', BASE + 2 * MINUTE, BASE + 2 * MINUTE, { source: 'a' }),
+    ];
+    const [source] = (await collectionFreshnessAt(depsOf(await trailOf(events)), 'c', iso(BASE + HOUR)))
+      .sources;
+    expect(source).toMatchObject({ status: 'fresh', known_at_t: true });
+    expect(source).not.toHaveProperty('as_known_at_t');
+  });
+
+  it('nothing of the source received by T: the stack had said nothing (null)', async () => {
+    const events = job('ok', BASE, 'sync.completed', { source: 'a' }, 2 * HOUR);
+    const [source] = (await collectionFreshnessAt(depsOf(await trailOf(events)), 'c', iso(BASE + HOUR)))
+      .sources;
+    expect(source).toMatchObject({ status: 'fresh', known_at_t: false, as_known_at_t: null });
   });
 });
 
-/** One source's events under its own key and job ids (the generator makes every source `conn`, `j...`). */
-const asSource = (events: readonly RecordedEvent[], source: number): RecordedEvent[] =>
-  events.map((e) => ({
-    ...e,
-    source_key: `conn-${source}`,
-    source_connection_id: `conn-${source}`,
-    sync_job_id: `s${source}-${e.sync_job_id}`,
-    svix_id: `s${source}-${e.svix_id}`,
-  }));
-
-const collectionAtT = (history: AuditHistory, events: readonly RecordedEvent[], at: string, more = {}) => {
-  const lives = [...new Set(events.map((e) => e.source_key))].map(
-    (source) => foldFreshness(events.filter((e) => e.source_key === source)) as FreshnessRecord,
-  );
-  const reader = { collectionFreshness: async () => lives, allFreshness: async () => lives };
-  return collectionFreshnessAt(
-    {
-      freshness: reader,
-      history,
-      rules,
-      retentionDays: 3650,
-      now: () => new Date(BASE + 400 * 86_400_000),
-      ...more,
-    },
-    'c',
-    at,
-  );
-};
-
-describe('freshness at T of a collection: its partition newest first, the failure index, then sources one by one', () => {
-  it('gives the same answer, evidence included, as reading the whole history of every source', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(historyArb, { minLength: 1, maxLength: 4 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.integer({ min: 1, max: 4 }),
-        // The failure index: not relied on, complete from the start, or complete from some time on.
-        fc.option(fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }), { nil: null }),
-        async (histories, pick, page, since) => {
-          const events = histories.flatMap(asSource);
-          const times = events.map((e) => Date.parse(e.received_at));
-          const span = (f: number) => iso(Math.floor(BASE + f * (Math.max(...times) - BASE)));
-          const at = span(pick);
-          const indexSince = since === null ? undefined : since === undefined ? '' : span(since);
-          const fast = await collectionAtT(new MemoryHistory(events, indexSince), events, at, {
-            firstPage: page,
-          });
-          const whole = await collectionAtT(new MemoryHistory(events), events, at, {
-            bySource: true,
-            firstPage: 100_000,
-          });
-          expect(fast).toEqual(whole);
+describe('what the trail cannot say', () => {
+  it('before a source’s first event: unknown, with when that event is', async () => {
+    const trail = await trailOf(job('j1', BASE + HOUR, 'sync.completed', { source: 'a' }));
+    const at = iso(BASE);
+    const [source] = (await collectionFreshnessAt(depsOf(trail), 'c', at)).sources;
+    expect(source).toEqual(
+      expect.objectContaining({
+        status: 'unknown',
+        known_at_t: true,
+        deciding_event: null,
+        evidence: [],
+        last_success_at: null,
+        reason: {
+          code: 'before_first_event',
+          message: `no event of this source at or before ${at}; its first recorded event is at ${iso(BASE + HOUR)}`,
+          first_event_at: iso(BASE + HOUR),
         },
-      ),
-      { numRuns: 300 },
+      }),
     );
   });
 
-  it('sources whose latest failure at T lies far back cost a page of the collection, a page of the index and one batch of lookups', async () => {
-    const all: RecordedEvent[] = [];
-    for (let source = 0; source < 20; source++) {
-      const events: RecordedEvent[] = [];
-      // Each source fails twice: once long before T, once after it (so the live record cannot say).
-      const failing = new Set([(source * 7) % 40, 60 + ((source * 3) % 30)]);
-      for (let i = 0; i < 100; i++) {
-        const start = BASE + i * 3_600_000 + source * 60_000;
-        const job = `j${String(i).padStart(3, '0')}`;
-        events.push(recorded('sync.pending', job, start, start + 1000));
-        events.push(recorded('sync.running', job, start + 60_000, start + 61_000));
-        const outcome = failing.has(i) ? 'sync.failed' : 'sync.completed';
-        events.push(recorded(outcome, job, start + 600_000, start + 601_000));
-      }
-      all.push(...asSource(events, source));
-    }
-    const history = new MemoryHistory(all, '');
-    const at = iso(BASE + 55.5 * 3_600_000);
-    const answer = await collectionAtT(history, all, at);
-    expect(answer.sources.map((s) => s.status)).toEqual(Array(20).fill('fresh'));
-    expect(Object.fromEntries(answer.sources.map((s) => [s.source_connection_id, s.last_error]))).toEqual(
-      Object.fromEntries(
-        Array.from({ length: 20 }, (_, source) => [
-          `conn-${source}`,
-          `error of j${String((source * 7) % 40).padStart(3, '0')}`,
-        ]),
-      ),
+  it('a source whose events are all gone from the trail: unknown, nothing recorded', async () => {
+    const events = job('j1', BASE, 'sync.completed', { source: 'a' });
+    const trail = await trailOf(events);
+    for (const event of events) await trail.stores.recorder.withdrawAuditEvent(event);
+    const [source] = (await collectionFreshnessAt(depsOf(trail), 'c', iso(BASE + HOUR))).sources;
+    expect(source).toMatchObject({
+      status: 'unknown',
+      reason: {
+        code: 'before_first_event',
+        message: 'no event of this source is recorded',
+        first_event_at: null,
+      },
+    });
+  });
+
+  it('before the retention window: every source unknown, with when the window starts, and nothing read', async () => {
+    const trail = await trailOf([
+      ...job('a1', BASE, 'sync.completed', { source: 'a' }),
+      ...job('b1', BASE, 'sync.failed', { source: 'b' }),
+    ]);
+    const now = BASE + 40 * 86_400_000;
+    const horizon = iso(BASE + 10 * 86_400_000);
+    const before = iso(BASE + 10 * 86_400_000 - 1);
+    const answer = await collectionFreshnessAt(depsOf(trail, { now, retentionDays: 30 }), 'c', before);
+    expect(answer.stale).toBe(false);
+    expect(answer.sources.map((s) => [s.source_connection_id, s.status, s.reason])).toEqual(
+      ['a', 'b'].map((source) => [
+        source,
+        'unknown',
+        {
+          code: 'before_retention',
+          message: `${before} is before the retention window: audit events are kept 30 days, since ${horizon}`,
+          retained_since: horizon,
+        },
+      ]),
     );
-    // The collection's first page (5 events a source), the failure index's first page, when the index
-    // starts, and one batch of lookups; nothing else, and no source read on its own.
-    expect({ pages: history.pages, gets: history.gets }).toEqual({ pages: 2, gets: 2 });
-    expect(history.itemsRead).toBeLessThanOrEqual(20 * 5 + 20);
-    expect(answer).toEqual(
-      await collectionAtT(new MemoryHistory(all), all, at, { bySource: true, firstPage: 100_000 }),
+    expect(trail.calls).toEqual([]);
+    // From the window's first instant on, the trail answers.
+    const at = await collectionFreshnessAt(depsOf(trail, { now, retentionDays: 30 }), 'c', horizon);
+    expect(at.sources.map((s) => s.status)).toEqual(['stale', 'failed']);
+  });
+});
+
+describe('the lifecycle registers at T (kept on the live record only)', () => {
+  const events = [
+    ...job('a1', BASE, 'sync.completed', { source: 'a' }),
+    ...job('b1', BASE, 'sync.completed', { source: 'b' }),
+  ];
+
+  it('each is its live value when at or before T, and null otherwise', async () => {
+    const trail = await trailOf(events);
+    const at = iso(BASE + HOUR);
+    const lifecycle = {
+      a: { registered_at: iso(BASE - HOUR), verified_at: at, retired_at: iso(BASE + HOUR + 1) },
+      b: { registered_at: iso(BASE + HOUR + 1), verified_at: iso(BASE + 2 * HOUR) },
+    };
+    const answer = await collectionFreshnessAt(depsOf(trail, { lifecycle }), 'c', at);
+    expect(answer.sources.map((s) => [s.source_connection_id, s.verified_at, s.retired_at])).toEqual([
+      ['a', at, null],
+      ['b', null, null],
+    ]);
+  });
+
+  it('listed before T but no job yet: the SLA runs from the listing', async () => {
+    const trail = await trailOf(job('later', BASE + 10 * HOUR, 'sync.completed', { source: 'a' }));
+    const lifecycle = { a: { registered_at: iso(BASE) } };
+    const deps = depsOf(trail, { lifecycle });
+    const early = (await collectionFreshnessAt(deps, 'c', iso(BASE + HOUR))).sources[0];
+    expect(early).toEqual(
+      expect.objectContaining({ status: 'unknown', known_at_t: true, deciding_event: null, evidence: [] }),
     );
+    expect(early).not.toHaveProperty('reason');
+    const late = (await collectionFreshnessAt(deps, 'c', iso(BASE + 4 * HOUR))).sources[0];
+    expect(late).toMatchObject({ status: 'stale', known_at_t: true });
+    expect(trail.count().firstEvent).toBeUndefined();
+  });
+
+  it('retired before T, no job yet: listed with its retirement when asked for all', async () => {
+    const trail = await trailOf(job('later', BASE + 10 * HOUR, 'sync.completed', { source: 'a' }));
+    const lifecycle = { a: { retired_at: iso(BASE) } };
+    const answer = await collectionFreshnessAt(depsOf(trail, { lifecycle }), 'c', iso(BASE + HOUR), true);
+    expect(answer.sources).toEqual([
+      expect.objectContaining({ retired_at: iso(BASE), known_at_t: true, evidence: [] }),
+    ]);
+    expect(answer.sources[0]).not.toHaveProperty('reason');
+  });
+});
+
+describe('a collection at T', () => {
+  const events = [
+    ...job('b1', BASE, 'sync.completed', { source: 'b', type: 'slack' }),
+    ...job('a1', BASE, 'sync.completed', { source: 'a', type: 'slack' }),
+    ...job('z1', BASE, 'sync.failed', { source: 'z', type: 'asana' }),
+  ];
+  const at = iso(BASE + HOUR);
+
+  it('is a 404 for a collection never seen', async () => {
+    const deps = depsOf(await trailOf(events));
+    await expect(collectionFreshnessAt(deps, 'nope', at)).rejects.toThrow(
+      new NotFoundError('no events recorded for collection nope'),
+    );
+  });
+
+  it('lists sources by type, then key, with the collection’s name, stale when one failed', async () => {
+    const answer = await collectionFreshnessAt(depsOf(await trailOf(events)), 'c', at);
+    expect(answer).toMatchObject({ at, collection_readable_id: 'c', collection_name: 'C', stale: true });
+    expect(answer.sources.map((s) => [s.source_type, s.source_connection_id, s.status])).toEqual([
+      ['asana', 'z', 'failed'],
+      ['slack', 'a', 'fresh'],
+      ['slack', 'b', 'fresh'],
+    ]);
+  });
+
+  it('a source retired by T is hidden unless all are asked for, and no longer makes the collection stale', async () => {
+    const trail = await trailOf(events);
+    const lifecycle = { z: { retired_at: iso(BASE + 30 * MINUTE) }, a: { retired_at: iso(BASE + 2 * HOUR) } };
+    const shown = await collectionFreshnessAt(depsOf(trail, { lifecycle }), 'c', at);
+    expect(shown.sources.map((s) => s.source_connection_id)).toEqual(['a', 'b']);
+    expect(shown.stale).toBe(false);
+    const all = await collectionFreshnessAt(depsOf(trail, { lifecycle }), 'c', at, true);
+    expect(all.sources.map((s) => [s.source_connection_id, s.retired_at])).toEqual([
+      ['z', iso(BASE + 30 * MINUTE)],
+      ['a', null],
+      ['b', null],
+    ]);
+    expect(all.stale).toBe(true);
+  });
+
+  it('is stale when a source is past its SLA, not when every source is fresh', async () => {
+    const trail = await trailOf([
+      ...job('a1', BASE, 'sync.completed', { source: 'a' }),
+      ...job('b1', BASE + 3 * HOUR, 'sync.completed', { source: 'b' }),
+    ]);
+    const fresh = await collectionFreshnessAt(depsOf(trail), 'c', iso(BASE + 3 * HOUR + 5 * MINUTE));
+    expect(fresh.sources.map((s) => s.status)).toEqual(['stale', 'fresh']);
+    expect(fresh.stale).toBe(true);
+    const earlier = await collectionFreshnessAt(depsOf(trail), 'c', iso(BASE + HOUR));
+    expect(earlier.stale).toBe(false);
+  });
+});
+
+describe('every collection at T', () => {
+  const events = [
+    ...job('d1', BASE, 'sync.completed', { source: 'x', collection: 'd' }),
+    ...job('c1', BASE, 'sync.failed', { source: 'y', collection: 'c' }),
+    ...job('e1', BASE, 'sync.completed', { source: 'gone', collection: 'e' }),
+  ];
+  const at = iso(BASE + HOUR);
+  const lifecycle = { gone: { retired_at: iso(BASE + 30 * MINUTE) } };
+
+  it('lists each collection by id, leaving out one whose every source was retired by T', async () => {
+    const answer = await allFreshnessAt(depsOf(await trailOf(events), { lifecycle }), at);
+    expect(answer.at).toBe(at);
+    expect(answer.collections.map((c) => [c.collection_readable_id, c.stale, c.sources.length])).toEqual([
+      ['c', true, 1],
+      ['d', false, 1],
+    ]);
+  });
+
+  it('with all, lists the retired too', async () => {
+    const answer = await allFreshnessAt(depsOf(await trailOf(events), { lifecycle }), at, true);
+    expect(answer.collections.map((c) => [c.collection_readable_id, c.sources[0]?.retired_at])).toEqual([
+      ['c', null],
+      ['d', null],
+      ['e', iso(BASE + 30 * MINUTE)],
+    ]);
+  });
+
+  it('a source retired after T was listed at T', async () => {
+    const later = { gone: { retired_at: iso(BASE + 2 * HOUR) } };
+    const answer = await allFreshnessAt(depsOf(await trailOf(events), { lifecycle: later }), at);
+    expect(answer.collections.map((c) => c.collection_readable_id)).toEqual(['c', 'd', 'e']);
+  });
+});
+
+describe('T itself', () => {
+  const now = new Date('2026-04-23T13:55:00Z');
+  it('must be an RFC 3339 time with a zone, not after now', () => {
+    expect(atProblem('2026-04-23T13:55:00Z', now)).toBeUndefined();
+    expect(atProblem('2026-04-23T15:00:00+02:00', now)).toBeUndefined();
+    expect(atProblem(' 2026-04-23T13:00:00Z ', now)).toBeUndefined();
+    expect(atProblem('2026-04-23T13:55:00.000001Z', now)).toBe(
+      'at 2026-04-23T13:55:00.000001Z is in the future (now is 2026-04-23T13:55:00.000000Z): freshness at T answers for the past',
+    );
+    expect(atProblem('2026-04-23T13:00:00', now)).toBe(
+      'at must be an RFC 3339 time with a zone, such as 2026-04-23T13:50:00Z, got "2026-04-23T13:00:00"',
+    );
+    expect(atProblem('yesterday', now)).toMatch(/RFC 3339/);
+  });
+
+  it('is parsed to the stored form, or a 400 saying why', () => {
+    expect(parseAt('2026-04-23T15:00:00+02:00', now)).toBe('2026-04-23T13:00:00.000000Z');
+    for (const missing of [undefined, ''])
+      expect(() => parseAt(missing, now)).toThrow(new BadRequestError('at is required'));
+    expect(() => parseAt('yesterday', now)).toThrow(BadRequestError);
+    expect(() => parseAt('2026-04-24T00:00:00Z', now)).toThrow(/in the future/);
   });
 });
 
@@ -324,13 +351,90 @@ describe('the failure index', () => {
   });
 });
 
-describe('T itself', () => {
-  const now = new Date('2026-04-23T13:55:00Z');
-  it('must be an RFC 3339 time with a zone, not after now', () => {
-    expect(atProblem('2026-04-23T13:55:00Z', now)).toBeUndefined();
-    expect(atProblem('2026-04-23T15:00:00+02:00', now)).toBeUndefined();
-    expect(atProblem('2026-04-23T13:55:00.000001Z', now)).toMatch(/in the future/);
-    expect(atProblem('2026-04-23T13:00:00', now)).toMatch(/with a zone/);
-    expect(atProblem('yesterday', now)).toMatch(/RFC 3339/);
+/** Jobs one per `gap` minutes: pending, running, then an outcome, each delivered after its delay. */
+const OUTCOMES: Array<LifecycleEventType | undefined> = [
+  'sync.completed',
+  'sync.completed',
+  'sync.failed',
+  'sync.cancelled',
+  undefined,
+];
+const historyArb = fc.array(
+  fc.record({
+    outcome: fc.constantFrom(...OUTCOMES),
+    gap: fc.integer({ min: 1, max: 120 }),
+    delay: fc.nat(90),
+  }),
+  { minLength: 1, maxLength: 40 },
+);
+const eventsOf = (
+  histories: ReadonlyArray<ReadonlyArray<{ outcome?: LifecycleEventType; gap: number; delay: number }>>,
+) =>
+  histories.flatMap((jobs, source) => {
+    let start = BASE + source * 1000;
+    return jobs.flatMap(({ outcome, gap, delay }, i) => {
+      start += gap * MINUTE;
+      return job(
+        `s${source}-j${String(i).padStart(3, '0')}`,
+        start,
+        outcome,
+        { source: `src-${source}` },
+        delay * MINUTE,
+      );
+    });
+  });
+const spanOf = (events: readonly RecordedEvent[]) => {
+  const last = Math.max(...events.map((e) => Date.parse(e.received_at)));
+  return (f: number) => iso(Math.floor(BASE + f * (last - BASE)));
+};
+
+describe('reading newest first and stopping early never changes the answer', () => {
+  it('for one source, evidence included, against reading its whole history', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        historyArb,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 4 }),
+        async (jobs, pick, page) => {
+          const events = eventsOf([jobs]);
+          const at = spanOf(events)(pick);
+          const trail = await trailOf(events);
+          const [live] = await trail.live();
+          const early = await sourceAt(trail.history, live as FreshnessRecord, rules, at, page);
+          const whole = await sourceAt(trail.history, live as FreshnessRecord, rules, at, 100_000);
+          expect(early).toEqual(whole);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('for a collection, with or without a usable failure index, against reading every source whole', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(historyArb, { minLength: 1, maxLength: 4 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 4 }),
+        // The failure index: not relied on, complete from the start, or complete from some time on.
+        fc.option(fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }), { nil: null }),
+        async (histories, pick, page, since) => {
+          const events = eventsOf(histories);
+          const span = spanOf(events);
+          const at = span(pick);
+          const trail = await trailOf(
+            events,
+            since === null ? {} : { since: since === undefined ? '' : span(since) },
+          );
+          const fast = await collectionFreshnessAt({ ...depsOf(trail), firstPage: page }, 'c', at);
+          const whole = await collectionFreshnessAt(
+            { ...depsOf(trail), bySource: true, firstPage: 100_000 },
+            'c',
+            at,
+          );
+          expect(fast).toEqual(whole);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

@@ -17,6 +17,7 @@ export const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z
 export interface EventShape {
   readonly source?: string;
   readonly collection?: string;
+  readonly type?: string;
 }
 
 /** One recorded lifecycle event of job `job` at `atMs`, received at `receivedMs`. */
@@ -39,7 +40,7 @@ export function recorded(
     collection_id: null,
     collection_name: 'C',
     source_connection_id: source,
-    source_type: 'github',
+    source_type: shape.type ?? 'github',
     source_key: source,
     entities_inserted: 0,
     entities_updated: 0,
