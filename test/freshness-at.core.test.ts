@@ -405,7 +405,7 @@ describe('reading newest first and stopping early never changes the answer', () 
           expect(early).toEqual(whole);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 50 },
     );
   });
 
@@ -434,7 +434,7 @@ describe('reading newest first and stopping early never changes the answer', () 
           expect(fast).toEqual(whole);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 50 },
     );
   });
 });
