@@ -83,6 +83,12 @@ describe('dependency error table', () => {
     expect(dispositionOf(undefined)).toBe('transient');
   });
 
+  it('only a text name or code is looked up: a value that merely converts to a listed name is not one', () => {
+    // Property lookup would turn ['ValidationException'] into the key 'ValidationException'.
+    expect(dispositionOf({ name: ['ValidationException'] })).toBe('transient');
+    expect(dispositionOf({ code: { toString: () => 'InvalidArn' } })).toBe('transient');
+  });
+
   it('a permanent refusal names the step, the error and its message', () => {
     const error = new PermanentDependencyError('job record', named('ValidationException'));
     expect(error.message).toBe(
@@ -91,6 +97,13 @@ describe('dependency error table', () => {
     expect(error).toMatchObject({ name: 'PermanentDependencyError', step: 'job record' });
     expect(new PermanentDependencyError('events topic', 'plain text').message).toBe(
       'events topic refused: Error: plain text',
+    );
+    // A rejection with no value at all still makes a readable reason, not a TypeError of its own.
+    expect(new PermanentDependencyError('audit event', undefined).message).toBe(
+      'audit event refused: Error: undefined',
+    );
+    expect(new PermanentDependencyError('audit event', null).message).toBe(
+      'audit event refused: Error: null',
     );
   });
 });

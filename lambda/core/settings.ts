@@ -88,11 +88,10 @@ export function parseRuntimeSettings(json: string, variable: string): RuntimeSet
   }
   const result = runtimeSettingsSchema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = (issue?.path ?? [])
+  // A failed parse always reports at least one issue (zod builds its error from them).
+  const { path, message } = result.error.issues[0]!;
+  const field = path
     .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i ? '.' : ''}${String(part)}`))
     .join('');
-  throw new SettingError(
-    `environment variable ${variable} has no valid ${field || 'value'}: ${issue?.message ?? 'invalid'}`,
-  );
+  throw new SettingError(`environment variable ${variable} has no valid ${field || 'value'}: ${message}`);
 }
