@@ -38,6 +38,10 @@ describe('SNS subject, one rule at a time', () => {
     expect(snsSubject('b'.repeat(120))).toBe(`${'b'.repeat(96)}...`);
   });
 
+  it('a subject of exactly 99 characters is kept whole', () => {
+    expect(snsSubject('c'.repeat(99))).toBe('c'.repeat(99));
+  });
+
   it('a cut that would split a surrogate pair keeps the pair out whole', () => {
     const subject = snsSubject(`${'a'.repeat(95)}😀tail`);
     expect(subject).toBe(`${'a'.repeat(95)}...`);
@@ -52,6 +56,13 @@ describe('attribute values', () => {
     expect(attributeValue('x'.repeat(257))).toBe('x'.repeat(256));
     expect(attributeValue(undefined)).toBe(NO_VALUE);
     expect(attributeValue(`${'x'.repeat(255)}😀`)).toBe('x'.repeat(255));
+  });
+
+  it('a pair before the cut does not move it; invalid characters become U+FFFD; blank text is no value', () => {
+    expect(attributeValue(`😀${'x'.repeat(300)}`)).toBe(`😀${'x'.repeat(254)}`);
+    expect(attributeValue('a\uffffb\ud800c')).toBe('a\ufffdb\ufffdc');
+    expect(attributeValue(' \t ')).toBe(NO_VALUE);
+    expect(attributeValue('')).toBe(NO_VALUE);
   });
 });
 
@@ -78,6 +89,65 @@ describe('message size', () => {
     expect(parsed.nested[0].last_error).toMatch(
       /^e+\.\.\. \[truncated from 300000 bytes; the whole text is in the audit record\]$/,
     );
+  });
+
+  /** Attributes that leave exactly `room` bytes of the message limit for the body. */
+  const leaving = (room: number) => ({
+    pad: 'p'.repeat(SNS_LIMITS.messageMaxBytes - room - bytes('pad') - bytes('String')),
+  });
+  const note = (from: number) => `... [truncated from ${from} bytes; the whole text is in the audit record]`;
+
+  it('cuts to the longest length that fits exactly, leaving a long field already that short whole', () => {
+    // The expected text fills the room to the byte: one byte less of room must cut one more character.
+    for (const indent of [undefined, 2]) {
+      const body = { error: 'a'.repeat(1000), last_error: 'b'.repeat(300_000) };
+      const expected = JSON.stringify(
+        { error: 'a'.repeat(1000), last_error: `${'b'.repeat(1000)}${note(300_000)}` },
+        null,
+        indent,
+      );
+      expect(fittedJson(body, leaving(bytes(expected)), indent)).toBe(expected);
+      // Cut to 999, the error would be longer with its note than whole: it stays whole.
+      const tighter = JSON.stringify(
+        { error: 'a'.repeat(1000), last_error: `${'b'.repeat(999)}${note(300_000)}` },
+        null,
+        indent,
+      );
+      expect(fittedJson(body, leaving(bytes(expected) - 1), indent)).toBe(tighter);
+    }
+  });
+
+  it('a long field whose cut with its note would be just as long is left whole', () => {
+    const length = 1000 + note(2000).length;
+    const body = { error: 'a'.repeat(length), last_error: 'b'.repeat(300_000) };
+    const expected = JSON.stringify({ error: body.error, last_error: `${'b'.repeat(1000)}${note(300_000)}` });
+    expect(fittedJson(body, leaving(bytes(expected)))).toBe(expected);
+  });
+
+  it('cuts only long text fields: other text, nulls, arrays and a long field that is not text stay as they are', () => {
+    const body = {
+      message: 'm'.repeat(200_000),
+      empty: null,
+      list: [{ last_error: 'e'.repeat(100_000) }, 7],
+      error: { code: 'E1' },
+      last_error: Array.from({ length: 100 }, () => 0),
+    };
+    const text = fittedJson(body, {});
+    expect(bytes(text)).toBeLessThanOrEqual(SNS_LIMITS.messageMaxBytes);
+    const parsed = JSON.parse(text);
+    expect(parsed).toEqual({ ...body, list: [{ last_error: expect.any(String) }, 7] });
+    expect(Array.isArray(parsed.list)).toBe(true);
+    // As little as needed: what the other fields leave, less the note.
+    const cutTo = parsed.list[0].last_error.length - note(100_000).length;
+    expect(parsed.list[0].last_error).toBe(`${'e'.repeat(cutTo)}${note(100_000)}`);
+    expect(cutTo).toBeGreaterThan(60_000);
+  });
+
+  it('an indented body whose other fields alone are over the limit is sent without indentation', () => {
+    const body = { items: Array.from({ length: 40_000 }, () => 1), error: 'x'.repeat(100) };
+    const text = fittedJson(body, {}, 2);
+    expect(bytes(JSON.stringify(body, null, 2))).toBeGreaterThan(SNS_LIMITS.messageMaxBytes);
+    expect(text).toBe(JSON.stringify({ items: body.items, error: `${note(100)}` }));
   });
 
   it('a body exactly at the limit is not cut', () => {
