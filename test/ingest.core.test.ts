@@ -3,7 +3,7 @@ import { memoryStores } from '../lambda/adapters/store/stores';
 import { compose } from '../lambda/compose';
 import type { AlertRoute } from '../lambda/core/config';
 import { PayloadTooLargeError, SignatureError } from '../lambda/core/errors';
-import type { SyncEvent } from '../lambda/core/events';
+import { classifyPayload, type SyncEvent } from '../lambda/core/events';
 import { deliveryIdProblem, MAX_DELIVERY_ID_BYTES } from '../lambda/core/boundary';
 import { ingest, MAX_BODY_BYTES, processDelivery, SUSPICION_BUDGET_MS } from '../lambda/core/ingest';
 import { fromDate } from '../lambda/core/timestamp';
@@ -88,6 +88,12 @@ function setup(
 
 const event = (type: string, job: string, time: string, extra: Partial<CurrentPayload> = {}) =>
   currentPayload({ event_type: type, sync_job_id: job, timestamp: at(time), ...extra });
+/** The normalized event of a payload, for writing a record directly through the recorder. */
+const syncEventOf = (payload: CurrentPayload): SyncEvent => {
+  const classified = classifyPayload(JSON.stringify(payload));
+  if (classified.kind !== 'lifecycle') throw new Error(`not a lifecycle event: ${classified.kind}`);
+  return classified.event;
+};
 const completed = (type: string, job: string, time: string) =>
   event('sync.completed', job, time, { source_type: type, source_connection_id: `conn-${type}` });
 
@@ -150,6 +156,7 @@ describe('ingest on the in-memory stores', () => {
     const { deps, deliver } = setup();
     const big = Buffer.alloc(MAX_BODY_BYTES + 1, 'a');
     await expect(ingest(deps, {}, big)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(ingest(deps, {}, big)).rejects.toThrow('body is over 262144 bytes');
     await expect(ingest(deps, {}, Buffer.alloc(MAX_BODY_BYTES, ' '))).rejects.toBeInstanceOf(SignatureError);
     await expect(
       deliver(event('sync.running', 'j1', '13:00:00'), { secret: OTHER_SECRET }),
@@ -348,6 +355,92 @@ describe('ingest on the in-memory stores', () => {
     await expect(processDelivery(transient, delivery, body, {}, NOW)).rejects.toThrow(
       'ThrottlingException refused',
     );
+    // A transient failure keeps the audit event: the retry finds it and completes the rest.
+    expect(stores.table.items().filter((i) => i.entity === 'event')).toHaveLength(1);
+  });
+
+  it('takes back only an audit event this delivery added, and only when one of the records was refused', async () => {
+    const { deps, stores } = setup();
+    const refusing = <T extends object>(target: T, method: string, name: string): T =>
+      new Proxy(target, {
+        get: (object, property) =>
+          property === method
+            ? async () => {
+                throw Object.assign(new Error(`${name} refused`), { name });
+              }
+            : (object[property as keyof T] as (...args: never[]) => unknown).bind(object),
+      });
+    const events = () => stores.table.items().filter((i) => i.entity === 'event');
+    const delivery = { id: 'msg_t', receivedAt: NOW.toISOString() };
+    // The events topic refusing for good: the records all stand, so the audit event stays.
+    const running = Buffer.from(JSON.stringify(event('sync.running', 'j1', '13:00:00')));
+    const topicRefused = { ...deps, notifier: refusing(deps.notifier, 'publishEvent', 'InvalidParameter') };
+    expect(await processDelivery(topicRefused, delivery, running, {}, NOW)).toMatchObject({
+      result: 'quarantined',
+      reason: expect.stringContaining('events topic refused: InvalidParameter'),
+    });
+    expect(events()).toHaveLength(1);
+    // A duplicate whose job write is refused: the audit event is an earlier delivery's, kept.
+    const jobRefused = { ...deps, recorder: refusing(stores.recorder, 'advanceJob', 'ValidationException') };
+    expect(await processDelivery(jobRefused, delivery, running, {}, NOW)).toMatchObject({
+      result: 'quarantined',
+    });
+    expect(events()).toHaveLength(1);
+  });
+
+  it('claims no failure alert for an event that is not a failure', async () => {
+    const { deps } = setup();
+    const claimed: string[] = [];
+    const ledger = new Proxy(deps.ledger, {
+      get: (object, property) => {
+        const member = (object[property as keyof typeof object] as (...args: never[]) => unknown).bind(
+          object,
+        );
+        return property === 'claimFailureAlert'
+          ? (...args: never[]) => {
+              claimed.push(String(args[0]));
+              return member(...args);
+            }
+          : member;
+      },
+    });
+    const deliver = (payload: CurrentPayload) =>
+      processDelivery(
+        { ...deps, ledger },
+        { id: 'msg_c', receivedAt: NOW.toISOString() },
+        Buffer.from(JSON.stringify(payload)),
+        {},
+        NOW,
+      );
+    await deliver(event('sync.running', 'j1', '13:00:00'));
+    await deliver(event('sync.completed', 'j1', '13:01:00'));
+    expect(claimed).toEqual([]);
+    await deliver(event('sync.failed', 'j2', '13:01:00'));
+    expect(claimed).toEqual(['j2']);
+  });
+
+  it('reports a duration only for the completion that set the completion time, and never as an empty field', async () => {
+    const { deliver, stores } = setup();
+    const running = await deliver(event('sync.running', 'j1', '13:00:00'));
+    expect('syncDurationSeconds' in running).toBe(false);
+    await deliver(event('sync.completed', 'j1', '13:02:00'));
+    // A failure at the very time of the completion: new, moves the job, but is no completion.
+    const failed = await deliver(event('sync.failed', 'j1', '13:02:00'));
+    expect(failed.result).toBe('processed');
+    expect('syncDurationSeconds' in failed).toBe(false);
+    // A job whose record already holds a completion and a later event (its own audit event taken back):
+    // a new completion changes nothing, or moves only the job's last update, not its completion time.
+    await stores.recorder.advanceJob(syncEventOf(event('sync.running', 'j2', '13:00:00')));
+    await stores.recorder.advanceJob(syncEventOf(event('sync.completed', 'j2', '13:01:00')));
+    await stores.recorder.advanceJob(syncEventOf(event('sync.failed', 'j2', '13:05:00')));
+    const unchanged = await deliver(event('sync.completed', 'j2', '13:01:00'));
+    expect(unchanged.result).toBe('processed');
+    expect('syncDurationSeconds' in unchanged).toBe(false);
+    await stores.recorder.advanceJob(syncEventOf(event('sync.running', 'j3', '13:00:00')));
+    await stores.recorder.advanceJob(syncEventOf(event('sync.completed', 'j3', '13:01:00')));
+    const moved = await deliver(event('sync.completed', 'j3', '13:06:00'));
+    expect(moved.result).toBe('processed');
+    expect('syncDurationSeconds' in moved).toBe(false);
   });
 });
 
@@ -394,7 +487,7 @@ describe('ingest, what it keeps and when it answers', () => {
       result: 'quarantined',
       deliveryId: 'msg_w',
     });
-    expect(stores.table.items()[0]?.headers).toEqual({
+    expect(stores.table.items()[0]?.headers).toStrictEqual({
       'webhook-id': 'msg_w',
       'webhook-timestamp': String(NOW_SECONDS),
       'webhook-signature': svix['svix-signature'],
@@ -457,6 +550,50 @@ describe('ingest, what it keeps and when it answers', () => {
         fields: { source_key: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', error: 'invoke failed' },
       },
     ]);
+  });
+});
+
+describe('ingest, the reconciliation hand-over off the critical path', () => {
+  const running = Buffer.from(JSON.stringify(event('sync.running', 'j1', '13:00:00')));
+  const delivery = { id: 'msg_h', receivedAt: NOW.toISOString() };
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('answers once the budget is spent when the hand-over never finishes', async () => {
+    const { deps } = setup({ reconcileSoon: () => new Promise<void>(() => undefined) });
+    expect(await processDelivery(deps, delivery, running, {}, NOW)).toMatchObject({ result: 'processed' });
+  });
+
+  it('leaves no timer behind when the hand-over finishes within the budget', async () => {
+    const { deps } = setup({ reconcileSoon: async () => undefined });
+    const before = timers();
+    expect(await processDelivery(deps, delivery, running, {}, NOW)).toMatchObject({ result: 'processed' });
+    expect(timers()).toBe(before);
+  });
+
+  it('a hand-over failing without a log, or after the answer, fails nothing', async () => {
+    const { deps } = setup({ reconcileSoon: async () => Promise.reject(new Error('invoke failed')) });
+    expect(await processDelivery({ ...deps, log: undefined }, delivery, running, {}, NOW)).toMatchObject({
+      result: 'processed',
+    });
+
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const late = setup({
+        reconcileSoon: () =>
+          new Promise<void>((_, reject) =>
+            setTimeout(() => reject(new Error('invoke failed late')), SUSPICION_BUDGET_MS + 50),
+          ),
+      });
+      expect(await processDelivery(late.deps, delivery, running, {}, NOW)).toMatchObject({
+        result: 'processed',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
   });
 });
 

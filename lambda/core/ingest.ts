@@ -180,7 +180,9 @@ export async function recordEvent(
     // of the job and freshness cannot be undone without transactions; validation at the boundary makes a
     // permanent refusal of them impossible for an accepted event, and the quarantine keeps it for replay.)
     const partial = Object.values(records).some((r) => r.status === 'rejected');
-    if (error instanceof PermanentDependencyError && partial && audit.status === 'fulfilled' && audit.value)
+    // Only an audit event this delivery added: a duplicate answers false, and a refused write has no value.
+    const added = (audit as Partial<PromiseFulfilledResult<boolean>>).value === true;
+    if (error instanceof PermanentDependencyError && partial && added)
       await deps.recorder.withdrawAuditEvent(event);
     throw error;
   }
@@ -230,9 +232,9 @@ async function suspectPreviousJob(deps: ProcessDeps, event: SyncEvent): Promise<
       error: (error as Error).message,
     });
   } finally {
+    // Still running past the budget, it finishes in the background. Promise.race has already attached a
+    // handler to it, so a failure after the answer is dropped, never an unhandled rejection.
     clearTimeout(timer);
-    // Still running past the budget: it finishes in the background, and its failure is only logged there.
-    ask.catch(() => undefined);
   }
 }
 
