@@ -8,6 +8,7 @@ import {
   LIFECYCLE_KEY_SHAPES,
   MAX_DELIVERY_ID_BYTES,
   maxKeyPartBytes,
+  roomFor,
   timeProblem,
 } from '../lambda/core/boundary';
 import { classifyPayload } from '../lambda/core/events';
@@ -110,6 +111,41 @@ describe('key sizes', () => {
     const legacy = classifyPayload(JSON.stringify(legacyPayload({ job_id: '€'.repeat(400) })));
     if (legacy.kind !== 'lifecycle') throw new Error('expected a lifecycle event');
     expect(keyProblem(legacy.event)).toMatch(/^job_id is 1200 bytes/);
+  });
+
+  it('of two fields taking as much of the key, names the first the key holds; a source without a connection id by its type', () => {
+    // The freshness item's gsi1sk holds the collection, then the source.
+    const tie = syncEvent({ collection_readable_id: 'c'.repeat(600), source_connection_id: 's'.repeat(600) });
+    expect(keyProblem(tie)).toMatch(/^collection_readable_id is 600 bytes/);
+    const byType = syncEvent({ source_connection_id: undefined, source_type: '€'.repeat(400) });
+    expect(byType.source_connection_id).toBeNull();
+    // Its size and room are the field's, not those of the key part (`type:` and the field).
+    const reason = keyProblem(byType)!;
+    expect(reason).toMatch(
+      /^source_type is 1200 bytes \(UTF-8\): the freshness item's sort key sk would be 1209 bytes/,
+    );
+    const room = Number(/; (\d+) bytes fit here$/.exec(reason)![1]);
+    expect(
+      keyProblem(syncEvent({ source_connection_id: undefined, source_type: 't'.repeat(room) })),
+    ).toBeUndefined();
+    expect(
+      keyProblem(syncEvent({ source_connection_id: undefined, source_type: 't'.repeat(room + 1) })),
+    ).toBeDefined();
+  });
+
+  it('a part a key template holds twice gets half the room left beside the others', () => {
+    const shape = {
+      item: 'x',
+      attribute: 'pk',
+      kind: 'sort',
+      limit: 1024,
+      fixedBytes: 4,
+      parts: { collection: 2, jobId: 1 },
+    } as const;
+    const sizes = { collection: 10, source: 10, timestamp: 27, jobId: 100, eventType: 11 };
+    expect(roomFor(shape, 'collection', sizes)).toBe(Math.floor((1024 - 4 - 100) / 2));
+    expect(roomFor(shape, 'jobId', sizes)).toBe(1024 - 4 - 2 * 10);
+    expect(roomFor(shape, 'source', sizes)).toBe(Infinity);
   });
 
   it('every key attribute has a shape with the limit of its kind; partition keys allow 2048 bytes, sort keys 1024', () => {
