@@ -23,6 +23,7 @@ import { ENV } from '../lambda/core/table-schema';
 import { AlertTopics } from './alert-topics';
 import { ChainedPipeline } from './chained-pipeline';
 import { EventsTopic } from './events-topic';
+import { FailureIndexStamp } from './failure-index-stamp';
 import { Observability } from './observability';
 import { OperationsTopic } from './operations-topic';
 import { type CdkPipelineProps, cdkPipelineSettings } from './pipeline-props';
@@ -67,6 +68,8 @@ export class SyncEventsStack extends Stack {
   public readonly operationsTopic: OperationsTopic;
   public readonly observability: Observability;
   public readonly reconciler: Reconciler;
+  /** Since when the table's failure index holds every failure, written at deploy time. */
+  public readonly failureIndexStamp: FailureIndexStamp;
   /** Every pipeline, the config's and the props', by name. */
   public readonly pipelines: Readonly<Record<string, ChainedPipeline>>;
 
@@ -150,6 +153,11 @@ export class SyncEventsStack extends Stack {
       reason:
         'grantInvoke names the function and its versions and aliases (`<function ARN>:*`); it is one function, ' +
         'the reconciler, invoked asynchronously on suspicion.',
+    });
+    // After every function that records events (and so failures) runs the code that indexes them.
+    this.failureIndexStamp = new FailureIndexStamp(this, 'FailureIndexStamp', {
+      table: this.syncTable.table,
+      ingesting: [this.ingress.webhookFunction, this.reconciler.function],
     });
     this.observability = new Observability(this, 'Observability', {
       api: this.ingress.api,

@@ -32,10 +32,12 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
 }
 
 /**
- * The item a table created with the failure index starts with: the index holds every failure the table
- * will ever record (docs/DESIGN.md section 8). Written once, right after CreateTable, by whoever creates
- * the table; a table that existed before the index has no such item, and the index is not relied on there.
+ * The item that says since when the failure index holds every failure (docs/DESIGN.md section 8). A table
+ * created with the index starts with `since: ''` (every failure it will ever record), written right after
+ * CreateTable by whoever creates it (local mode, the tests, the benchmarks). A deployed table gets the time
+ * of the deploy-time stamp (`core/failure-index-stamp.ts`); a table with no such item does not rely on
+ * the index.
  */
-export function failureIndexSinceItem(): Record<string, string> {
-  return { ...keys.failureIndexSince(), entity: 'meta', since: '' };
+export function failureIndexSinceItem(since = ''): Record<string, string> {
+  return { ...keys.failureIndexSince(), entity: 'meta', since };
 }

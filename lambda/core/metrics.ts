@@ -5,7 +5,12 @@
 export const METRICS_NAMESPACE = 'AirweaveSyncEvents';
 
 /** The `service` dimension every metric carries, one per function. */
-export const SERVICE = { webhook: 'webhook', watchdog: 'watchdog', reconcile: 'reconcile' } as const;
+export const SERVICE = {
+  webhook: 'webhook',
+  watchdog: 'watchdog',
+  reconcile: 'reconcile',
+  failureIndexStamp: 'failure-index-stamp',
+} as const;
 
 export const METRIC = {
   /** Lifecycle events recorded for the first time; dimensions event_type, source_type. */
