@@ -115,7 +115,7 @@ function apiRoutes(template: Template): FunctionRoute[] {
 }
 
 /** One function's process, loaded from its asset as the runtime loads it, serving invocations one by one. */
-class BundledFunction {
+export class BundledFunction {
   private readonly pending = new Map<string, (reply: { result?: unknown; error?: unknown }) => void>();
   private readonly output: string[] = [];
   private constructor(

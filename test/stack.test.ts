@@ -71,12 +71,17 @@ describe('bundles', () => {
     // A bundle that pulls in a whole library namespace (all of zod's locales once made the webhook 513 KB)
     // costs every cold start: the size is deterministic, so it is pinned here, not only benchmarked.
     const kb = Object.fromEntries(
-      [stack.ingress.webhookFunction, stack.ingress.queryFunction, stack.watchdog.function].map((fn) => {
+      [
+        stack.ingress.webhookFunction,
+        stack.ingress.queryFunction,
+        stack.watchdog.function,
+        stack.failureIndexStamp.function,
+      ].map((fn) => {
         const asset = (fn.node.findChild('Code') as unknown as { assetPath: string }).assetPath;
         return [fn.node.path, fs.statSync(path.join(synth.outdir, asset, 'index.js')).size / 1024];
       }),
     );
-    expect(Object.keys(kb)).toHaveLength(3);
+    expect(Object.keys(kb)).toHaveLength(4);
     expect(Object.entries(kb).filter(([, size]) => size > 250)).toEqual([]);
   });
 });
@@ -172,12 +177,14 @@ describe('functions', () => {
         ids.webhookFn,
         logicalId(stack.watchdog.function),
         logicalId(stack.reconciler.function),
+        logicalId(stack.failureIndexStamp.function),
       ].sort(),
     );
     for (const [roleId, timeout] of [
       [ids.webhookRole, 10],
       [ids.queryRole, 10],
       [ids.watchdogRole, 60],
+      [logicalId(stack.failureIndexStamp.function.role!), 30],
     ] as const) {
       const logGroup = new Capture();
       template.hasResourceProperties('AWS::Lambda::Function', {
@@ -305,6 +312,65 @@ describe('IAM: least privilege through grants', () => {
       expect(actionsOf(wildcard)).toEqual([]);
       expect(actionsOf(statementsOf(roleId)).filter((a) => a.startsWith('xray:'))).toEqual([]);
     }
+  });
+});
+
+describe('failure index stamp (docs/DESIGN.md section 8)', () => {
+  const stampId = () => logicalId(stack.failureIndexStamp.resource);
+
+  test('its logical id never changes: a rename would create a resource that keeps the stamp, then delete the one that owns it', () => {
+    expect(stampId()).toBe('FailureIndexStamp6A10CCD7');
+  });
+
+  test('a custom resource of the stamp function, on the table, with the longest ingesting timeout as its drain', () => {
+    template.hasResource('Custom::FailureIndexStamp', {
+      Properties: {
+        ServiceToken: { 'Fn::GetAtt': [logicalId(stack.failureIndexStamp.function), 'Arn'] },
+        TableName: { Ref: ids.table },
+        // The reconciler's 5 minutes, the longest of the functions that record events.
+        DrainSeconds: 300,
+        // Not CloudFormation's default hour, should the function die without answering.
+        ServiceTimeout: '300',
+      },
+    });
+    template.resourceCountIs('Custom::FailureIndexStamp', 1);
+  });
+
+  test('is written after every function that records events (any whose role may PutItem) runs the new code', () => {
+    const resource = template.toJSON().Resources[stampId()] as { DependsOn: string[] };
+    const functions = template.findResources('AWS::Lambda::Function') as Record<
+      string,
+      { Properties: { Role: { 'Fn::GetAtt': [string, string] } } }
+    >;
+    const recorders = Object.entries(functions)
+      .filter(([id]) => id !== logicalId(stack.failureIndexStamp.function))
+      .filter(([, fn]) =>
+        actionsOf(statementsOf(fn.Properties.Role['Fn::GetAtt'][0])).includes('dynamodb:PutItem'),
+      )
+      .map(([id]) => id);
+    expect(recorders.sort()).toEqual([ids.webhookFn, logicalId(stack.reconciler.function)].sort());
+    expect(resource.DependsOn).toEqual(expect.arrayContaining(recorders));
+  });
+
+  test('its role may only put and delete items of the META partition of the table, and write its own logs', () => {
+    const fn = stack.failureIndexStamp.function;
+    expect(statementsOf(logicalId(fn.role!))).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] },
+      },
+      {
+        Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['META'] } },
+        Effect: 'Allow',
+        Resource: tableArn(),
+      },
+    ]);
+    // The function exists (with its policy) before CloudFormation invokes it.
+    expect(template.toJSON().Resources[logicalId(fn)].DependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^FailureIndexStampFunctionRoleDefaultPolicy/)]),
+    );
   });
 });
 
