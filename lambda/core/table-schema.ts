@@ -29,8 +29,9 @@
  *    (sparse: only `sync.failed` audit events carry its keys; it projects what picks the latest failure per
  *    source, and the event itself is then read by key). The `META / FAILURE_INDEX` item says from when the
  *    index holds every failure of the table (docs/DESIGN.md section 8): a table created with the index
- *    holds `since: ''` (always); a table that had failures before the index existed has no such item, and
- *    freshness at T then reads each source's own history instead.
+ *    holds `since: ''` (always); a deployed table gets a time at deploy (`core/failure-index-stamp.ts`);
+ *    a table without the item (not yet stamped) is not relied on, and freshness at T then reads each
+ *    source's own history instead.
  *
  * The audit event's key is the natural key (job, event type), so a duplicate delivery, whether Svix
  * retried it with the same svix-id or Airweave published the transition again with a new one, fails the
