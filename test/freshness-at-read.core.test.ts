@@ -441,6 +441,9 @@ describe('what is read always determines both pasts', () => {
             at,
           );
           expectBothPasts(reads, events, at);
+          // And a source read on its own, as the sources a collection read leaves undecided are.
+          const [first] = await trail.live();
+          expectBothPasts([await readSource(trail.history, first as FreshnessRecord, at, page)], events, at);
         },
       ),
       { numRuns: 60 },

@@ -363,6 +363,7 @@ export async function mapLimit<T, R>(
       results[i] = await fn(items[i] as T);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  // A worker with nothing left to take ends at once.
+  await Promise.all(Array.from({ length: limit }, worker));
   return results;
 }

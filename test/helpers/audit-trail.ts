@@ -18,6 +18,8 @@ export interface EventShape {
   readonly source?: string;
   readonly collection?: string;
   readonly type?: string;
+  /** The collection's name ('' when the sender left it out). */
+  readonly name?: string;
 }
 
 /** One recorded lifecycle event of job `job` at `atMs`, received at `receivedMs`. */
@@ -38,7 +40,7 @@ export function recorded(
     organization_id: null,
     collection_readable_id: shape.collection ?? 'c',
     collection_id: null,
-    collection_name: 'C',
+    collection_name: shape.name ?? 'C',
     source_connection_id: source,
     source_type: shape.type ?? 'github',
     source_key: source,
