@@ -92,6 +92,25 @@ describe('a collection read: one page of its partition when the last jobs settle
     expect(trail.calls).toEqual([{ method: 'collectionHistory', limit: 24, until: at, items: 24 }]);
   });
 
+  it('a register the live record never moved needs no event: a source never run, one never ended', async () => {
+    const events = [
+      // `busy`: 40 jobs; `idle`: cancelled before running, twice; `open`: running, never ended.
+      ...Array.from({ length: 40 }, (_, i) =>
+        job(`busy${i}`, BASE + i * HOUR, 'sync.completed', { source: 'busy' }),
+      ).flat(),
+      recorded('sync.pending', 'idle1', BASE + 38 * HOUR, undefined, { source: 'idle' }),
+      recorded('sync.cancelled', 'idle1', BASE + 38 * HOUR + MINUTE, undefined, { source: 'idle' }),
+      recorded('sync.pending', 'idle2', BASE + 39 * HOUR, undefined, { source: 'idle' }),
+      recorded('sync.cancelled', 'idle2', BASE + 39 * HOUR + MINUTE, undefined, { source: 'idle' }),
+      ...job('open1', BASE + 39 * HOUR + 2 * MINUTE, undefined, { source: 'open' }),
+    ];
+    const trail = await trailOf(events, { since: '' });
+    const at = iso(BASE + 40 * HOUR);
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at);
+    expectBothPasts(reads, events, at);
+    expect(trail.calls).toEqual([{ method: 'collectionHistory', limit: 24, until: at, items: 24 }]);
+  });
+
   it('sizes the first page by the sources, up to a Query’s worth', async () => {
     const events = rounds(30, 4, () => 'sync.completed');
     const trail = await trailOf(events);

@@ -216,10 +216,11 @@ function decided(r: Rebuild, at: string, hinted = false): boolean {
   if (r.complete) return true;
   const truth = [...r.read, ...r.extras];
   const told = truth.filter((e) => e.received_at <= at);
-  const hints = hinted && !r.hinted ? r : undefined;
+  // Asked with `hinted` only before the lookups are made (the collection read's paging).
+  const assume = hinted ? at : undefined;
   return (
-    settled(truth, r.live, r.floor, r.truthFailure, hints && at) &&
-    settled(told, r.live, r.floor, r.toldFailure, hints && at)
+    settled(truth, r.live, r.floor, r.truthFailure, assume) &&
+    settled(told, r.live, r.floor, r.toldFailure, assume)
   );
 }
 
@@ -318,8 +319,9 @@ function settled(
   const above = (e: RecordedEvent) => e.timestamp > floor;
   const has = (state: JobState) => events.some((e) => e.state === state && above(e));
   const latest = events.some(above);
+  // (No event has a null job id: a null names nothing.)
   const hintIn = (jobId: string | null, state: JobState) =>
-    jobId !== null && events.some((e) => e.sync_job_id === jobId && e.state === state);
+    events.some((e) => e.sync_job_id === jobId && e.state === state);
   const runningHint =
     assumeHintsAt !== undefined && live.running_at !== null && live.running_at <= assumeHintsAt;
   // The live record is the latest of every register: a register it never moved never moved before T.
