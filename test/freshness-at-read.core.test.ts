@@ -171,8 +171,9 @@ describe('more pages of the collection only while more than a few sources stay u
   // 41 sources (a few: 3); `deep` sources succeeded only in round 0 and were cancelled since, so their
   // last success lies far below any page and no by-key read can find it.
   const deepRounds = (deep: number) =>
-    rounds(41, 6, (source, round) => (source < deep && round > 0 ? 'sync.cancelled' : 'sync.completed'));
-  const at = iso(BASE + 5.5 * HOUR);
+    rounds(41, 13, (source, round) => (source < deep && round > 0 ? 'sync.cancelled' : 'sync.completed'));
+  // 1,599 events: three pages (205, 410, 820) do not reach the end.
+  const at = iso(BASE + 12.5 * HOUR);
 
   it('three undecided of 41: one page, then those three read their own history', async () => {
     const events = deepRounds(3);
@@ -183,9 +184,9 @@ describe('more pages of the collection only while more than a few sources stay u
     expect(new Set(trail.calls.filter((c) => c.method === 'sourceHistory').map((c) => c.sourceKey))).toEqual(
       new Set(['src-000', 'src-001', 'src-002']),
     );
-    // Their own reads start at the shared floor, a first page of 24 holding round 0.
+    // Their own reads start at the shared floor and double, down to round 0.
     const own = trail.calls.filter((c) => c.sourceKey === 'src-000');
-    expect(own.map((c) => c.limit)).toEqual([24]);
+    expect(own.map((c) => c.limit)).toEqual([24, 48]);
     expect((own[0]?.until ?? at) < at).toBe(true);
   });
 
@@ -330,7 +331,13 @@ describe('the failure index', () => {
       [1_500, 2],
       [4_500, 4],
     ] as const) {
-      const events = [...failures('b', 1, BASE), ...failures('a', count, BASE + HOUR), ...tail];
+      // `b` also completed a job just before T (in the collection's first page).
+      const events = [
+        ...failures('b', 1, BASE),
+        ...failures('a', count, BASE + HOUR),
+        ...job('b-ok', BASE + 49 * HOUR, 'sync.completed', { source: 'b' }),
+        ...tail,
+      ];
       const trail = await trailOf(events, { since: '' });
       const reads = await readCollection({ history: trail.history }, await trail.live(), at3);
       expectBothPasts(reads, events, at3);
@@ -341,7 +348,56 @@ describe('the failure index', () => {
       expect(trail.calls.filter((c) => c.method === 'auditEvents').map((c) => c.items)).toEqual(
         pages === 2 ? [1] : [],
       );
+      expect(trail.calls.some((c) => c.sourceKey === 'b')).toBe(pages === 4);
     }
+  });
+
+  it('stops at the first index page that names every source’s latest failure', async () => {
+    const events = [
+      ...Array.from({ length: 1_500 }, (_, i) =>
+        recorded('sync.failed', `a-f${i}`, BASE + i * 1000, BASE + i * 1000, { source: 'a' }),
+      ),
+      recorded('sync.failed', 'b-f', BASE + 2 * HOUR, BASE + 2 * HOUR, { source: 'b' }),
+      recorded('sync.failed', 'a-after', BASE + 100 * HOUR, BASE + 100 * HOUR, { source: 'a' }),
+      recorded('sync.failed', 'b-after', BASE + 100 * HOUR, BASE + 100 * HOUR, { source: 'b' }),
+    ];
+    const trail = await trailOf(events, { since: '' });
+    await readCollection({ history: trail.history }, await trail.live(), iso(BASE + 50 * HOUR));
+    expect(trail.calls.filter((c) => c.method === 'failures')).toHaveLength(1);
+  });
+});
+
+describe('received at T itself is received by T', () => {
+  it('an event read in the page', async () => {
+    // Cancelled jobs since an old success; the last job completed just before T, delivered at T.
+    const at = BASE + 20 * HOUR;
+    const events = [
+      ...job('old', BASE, 'sync.completed'),
+      ...Array.from({ length: 18 }, (_, i) => job(`x${i}`, BASE + (i + 1) * HOUR, 'sync.cancelled')).flat(),
+      ...job('last', BASE + 19 * HOUR, undefined),
+      recorded('sync.completed', 'last', BASE + 19 * HOUR + 2 * MINUTE, at),
+    ];
+    const trail = await trailOf(events);
+    const reads = await readCollection({ history: trail.history }, await trail.live(), iso(at));
+    expectBothPasts(reads, events, iso(at));
+    expect(trail.count()).toEqual({ collectionHistory: 1 });
+  });
+
+  it('a failure in the index: the one it names for both pasts, one lookup', async () => {
+    const at = BASE + 40 * HOUR;
+    const events = [
+      ...job('f0', BASE, 'sync.failed'),
+      // Failed at 1h, delivered at T itself.
+      ...job('f1', BASE + HOUR, undefined),
+      recorded('sync.failed', 'f1', BASE + HOUR + 2 * MINUTE, at),
+      ...Array.from({ length: 30 }, (_, i) => job(`ok${i}`, BASE + (i + 5) * HOUR, 'sync.completed')).flat(),
+      ...job('after', BASE + 50 * HOUR, 'sync.failed'),
+    ];
+    const trail = await trailOf(events, { since: '' });
+    const reads = await readCollection({ history: trail.history }, await trail.live(), iso(at));
+    expectBothPasts(reads, events, iso(at));
+    expect(trail.calls.filter((c) => c.method === 'auditEvents').map((c) => c.items)).toEqual([1]);
+    expect(trail.count().sourceHistory).toBeUndefined();
   });
 });
 
