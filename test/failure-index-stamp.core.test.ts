@@ -123,7 +123,7 @@ describe('a CloudFormation request to the stamp', () => {
     const del = (id: string) => ({ ...create, request: 'Delete' as const, physicalId: id });
     expect(await handleStampRequest(store, del(kept.physicalId), later(6))).toEqual({
       physicalId: kept.physicalId,
-      reason: 'the table kept a stamp this resource did not write',
+      reason: 'this resource wrote no stamp: nothing to take back',
     });
     expect(store.since.get('t1')).toBe('2026-11-30T20:15:00.000000Z');
     expect(await handleStampRequest(store, del(physicalId), later(7))).toEqual({

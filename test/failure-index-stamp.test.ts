@@ -164,6 +164,27 @@ describe('the stamp handler on the local engine, answering CloudFormation', () =
     expect(tooLong.Status).toBe('FAILED');
     expect(tooLong.Reason).toContain('drainSeconds must be a whole number of seconds from 0 to 900');
     expect(await stampOf(table)).toBeUndefined();
+    // The rollback's Delete of the refused Create, with the same properties: done, nothing taken back.
+    const rolledBack = await run(
+      cfnRequest('Delete', table, {
+        physicalId: failed.PhysicalResourceId,
+        properties: { TableName: table, DrainSeconds: 'soon' },
+      }),
+    );
+    expect(rolledBack).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: failed.PhysicalResourceId });
+  });
+
+  it('a Delete whose table is gone is done: nothing to take back, so the stack can still delete', async () => {
+    const missing = `deleted-by-hand-${randomUUID()}`;
+    const deleted = await run(
+      cfnRequest('Delete', missing, {
+        physicalId: `failure-index-stamp/${missing}/2026-04-23T12:15:00.000000Z`,
+      }),
+    );
+    expect(deleted).toMatchObject({
+      Status: 'SUCCESS',
+      Reason: 'the table no longer holds the stamp 2026-04-23T12:15:00.000000Z: nothing to take back',
+    });
   });
 
   it('answers FAILED before its own timeout when DynamoDB does not answer', async () => {

@@ -31,26 +31,29 @@ export class DynamoStampStore implements StampStore {
   }
 
   async takeBack(tableName: string, since: string): Promise<boolean> {
-    return conditionally(() =>
-      this.doc.send(
-        new DeleteCommand({
-          TableName: tableName,
-          Key: keys.failureIndexSince(),
-          ConditionExpression: 'since = :since',
-          ExpressionAttributeValues: { ':since': since },
-        }),
-      ),
+    // A table deleted by hand holds no stamp to take back; failing would wedge the stack's rollback or deletion.
+    return conditionally(
+      () =>
+        this.doc.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: keys.failureIndexSince(),
+            ConditionExpression: 'since = :since',
+            ExpressionAttributeValues: { ':since': since },
+          }),
+        ),
+      'ResourceNotFoundException',
     );
   }
 }
 
-/** True when the write happened, false when its condition did not hold. */
-async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
+/** True when the write happened, false when its condition did not hold (or the error named says so). */
+async function conditionally(write: () => Promise<unknown>, alsoFalse?: string): Promise<boolean> {
   try {
     await write();
     return true;
   } catch (error) {
-    if (isConditionalFailure(error)) return false;
+    if (isConditionalFailure(error) || (error as Error).name === alsoFalse) return false;
     throw error;
   }
 }

@@ -119,7 +119,7 @@ export async function handleStampRequest(
   if (input.request === 'Delete') {
     const owned = ownedStamp(input.physicalId);
     const id = input.physicalId ?? stampResourceId(input.tableName, undefined);
-    if (!owned) return { physicalId: id, reason: 'the table kept a stamp this resource did not write' };
+    if (!owned) return { physicalId: id, reason: 'this resource wrote no stamp: nothing to take back' };
     const taken = await store.takeBack(owned.tableName, owned.since);
     return {
       physicalId: id,

@@ -66,21 +66,20 @@ export function makeStampHandler(deps: StampHandlerDeps) {
       });
 
     const properties = stampProperties.safeParse(request.ResourceProperties ?? {});
-    if (!properties.success) {
+    // A Delete needs no properties (what it owns is in its physical id), so it never fails on them: a stack
+    // whose Create was refused for its properties must still roll back and delete.
+    if (!properties.success && request.RequestType !== 'Delete') {
       const reason = `bad properties of the failure index stamp: ${z.prettifyError(properties.error)}`;
       deps.log.error('failure index stamp refused', { request: request.RequestType, reason });
-      // Nothing was written: a Create's rollback Delete then finds nothing of its own to take back.
-      return answer(
-        'FAILED',
-        request.PhysicalResourceId ?? `failure-index-stamp/invalid/${request.RequestId}`,
-        reason,
-      );
+      // Nothing was written, so the id claims nothing: the rollback's Delete has nothing to take back.
+      return answer('FAILED', request.PhysicalResourceId ?? `unstamped/${request.RequestId}`, reason);
     }
     const now = deps.now();
+    const data = properties.success ? properties.data : undefined;
     const input: StampRequestInput = {
       request: request.RequestType,
-      tableName: properties.data[STAMP_PROPERTIES.tableName],
-      drainSeconds: Number(properties.data[STAMP_PROPERTIES.drainSeconds]),
+      tableName: data?.[STAMP_PROPERTIES.tableName] ?? '',
+      drainSeconds: Number(data?.[STAMP_PROPERTIES.drainSeconds] ?? 0),
       ...(request.PhysicalResourceId !== undefined && { physicalId: request.PhysicalResourceId }),
     };
     let result: { status: 'SUCCESS' | 'FAILED'; physicalId: string; reason: string };
