@@ -105,6 +105,10 @@ describe('a CloudFormation request to the stamp', () => {
       reason: 'kept the earlier failure index stamp of the table',
     });
     expect(store.since.get('t1')).toBe('2026-11-30T20:15:00.000000Z');
+    // An id that is not one of the stamp's (say, set by an earlier implementation): the kept id of the table.
+    expect((await handleStampRequest(store, { ...update, physicalId: 'legacy' }, later(30))).physicalId).toBe(
+      'failure-index-stamp/t1/kept',
+    );
     // Moved to another table (the old one is no longer the stack's): that table gets its own stamp.
     const moved = await handleStampRequest(store, { ...update, tableName: 't2' }, later(30));
     expect(moved.physicalId).toBe('failure-index-stamp/t2/2026-11-30T20:41:00.000000Z');

@@ -135,12 +135,11 @@ export async function handleStampRequest(
       reason: `the failure index holds every failure from ${since}`,
     };
   // An Update that wrote nothing keeps the id it had for this table: the stamp it owns stays its own.
-  const previous = input.physicalId === undefined ? undefined : parseStampResourceId(input.physicalId);
+  const previousId = input.physicalId;
+  const sameTable =
+    previousId !== undefined && parseStampResourceId(previousId)?.tableName === input.tableName;
   return {
-    physicalId:
-      previous?.tableName === input.tableName && input.physicalId !== undefined
-        ? input.physicalId
-        : stampResourceId(input.tableName, undefined),
+    physicalId: sameTable ? previousId : stampResourceId(input.tableName, undefined),
     reason: 'kept the earlier failure index stamp of the table',
   };
 }
