@@ -456,18 +456,57 @@ describe('a source read on its own', () => {
     expect(read.events.map((e) => e.sync_job_id)).toEqual(['c1', 'c1', 'c1']);
   });
 
-  it('ignores a lookup that names another source’s event (a job id reused across sources)', async () => {
+  it('ignores a lookup that names another source’s event, or another collection’s (a job id reused)', async () => {
+    for (const other of [{ source: 'b' }, { collection: 'd' }]) {
+      const events = [
+        ...job('shared', BASE, 'sync.completed', other),
+        ...job('shared', BASE + HOUR, 'sync.completed', { source: 'a' }),
+        ...Array.from({ length: 30 }, (_, i) =>
+          recorded('sync.pending', `p${i}`, BASE + 2 * HOUR + i * MINUTE, undefined, { source: 'a' }),
+        ),
+      ];
+      const trail = await trailOf(events);
+      const live = (await trail.live()).find((r) => r.source_key === 'a') as FreshnessRecord;
+      const read = await readSource(trail.history, live, iso(BASE + 3 * HOUR), 4);
+      expect(read.events.every((e) => e.source_key === 'a' && e.collection_readable_id === 'c')).toBe(true);
+      // The lookup was made, and found the other's event.
+      expect(trail.calls.filter((c) => c.method === 'auditEvents')).toHaveLength(1);
+    }
+  });
+
+  it('the lookups alone can settle a source: one page, one batch, no more', async () => {
     const events = [
-      ...job('shared', BASE, 'sync.completed', { source: 'b' }),
-      ...job('shared', BASE + HOUR, 'sync.completed', { source: 'a' }),
-      ...Array.from({ length: 30 }, (_, i) =>
-        recorded('sync.pending', `p${i}`, BASE + 2 * HOUR + i * MINUTE, undefined, { source: 'a' }),
-      ),
+      ...job('f', BASE, 'sync.failed'),
+      ...Array.from({ length: 40 }, (_, i) => job(`ok${i}`, BASE + (i + 1) * HOUR, 'sync.completed')).flat(),
     ];
     const trail = await trailOf(events);
-    const live = (await trail.live()).find((r) => r.source_key === 'a') as FreshnessRecord;
-    const read = await readSource(trail.history, live, iso(BASE + 3 * HOUR), 4);
-    expect(read.events.every((e) => e.source_key === 'a')).toBe(true);
+    const [live] = await trail.live();
+    const at = iso(BASE + 50 * HOUR);
+    const read = await readSource(trail.history, live as FreshnessRecord, at, 24);
+    expectBothPasts([read], events, at);
+    expect(trail.calls.map((c) => [c.method, c.items])).toEqual([
+      ['sourceHistory', 24],
+      ['auditEvents', 1],
+    ]);
+  });
+
+  it('a failure the live record names but the trail no longer holds: what the trail holds decides', async () => {
+    const events = [
+      ...job('f', BASE, 'sync.failed'),
+      ...Array.from({ length: 20 }, (_, i) => job(`ok${i}`, BASE + (i + 1) * HOUR, 'sync.completed')).flat(),
+    ];
+    const trail = await trailOf(events);
+    const failed = events.find((e) => e.state === 'failed') as RecordedEvent;
+    await trail.stores.recorder.withdrawAuditEvent(failed);
+    const [live] = await trail.live();
+    const at = iso(BASE + 30 * HOUR);
+    const read = await readSource(trail.history, live as FreshnessRecord, at, 24);
+    expectBothPasts(
+      [read],
+      events.filter((e) => e !== failed),
+      at,
+    );
+    expect(trail.calls.filter((c) => c.method === 'auditEvents')).toHaveLength(1);
   });
 });
 

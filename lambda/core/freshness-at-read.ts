@@ -282,9 +282,10 @@ async function fetchHints(history: AuditHistory, rebuilds: readonly Rebuild[], a
   );
   for (const { rebuild: r, jobId, eventType } of wanted) {
     const event = found.get(`${jobId}#${eventType}`);
+    // Another source's or collection's event under the same key (a reused job id) is not this one's.
+    // (This source's is its failure or running at or before T: the index and the live record say so.)
     if (
       event !== undefined &&
-      event.timestamp <= at &&
       event.collection_readable_id === r.live.collection_readable_id &&
       event.source_key === r.live.source_key
     )
