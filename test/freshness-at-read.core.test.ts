@@ -190,6 +190,40 @@ describe('more pages of the collection only while more than a few sources stay u
     expect((own[0]?.until ?? at) < at).toBe(true);
   });
 
+  it('a running below the page counts as read, since it will be read by key: one page, one batch', async () => {
+    // Each source ran a job at hour 0 and has only been cancelled before running since.
+    const events = Array.from({ length: 41 }, (_, source) => {
+      const shape = { source: `src-${String(source).padStart(3, '0')}` };
+      return [
+        ...job(`s${source}-run`, BASE + source * 1000, 'sync.cancelled', shape),
+        ...Array.from({ length: 5 }, (_, i) => [
+          recorded(
+            'sync.pending',
+            `s${source}-p${i}`,
+            BASE + (i + 1) * HOUR + source * 1000,
+            undefined,
+            shape,
+          ),
+          recorded(
+            'sync.cancelled',
+            `s${source}-p${i}`,
+            BASE + (i + 1) * HOUR + source * 1000 + 1,
+            undefined,
+            shape,
+          ),
+        ]).flat(),
+      ];
+    }).flat();
+    const trail = await trailOf(events, { since: '' });
+    const at = iso(BASE + 10 * HOUR);
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at);
+    expectBothPasts(reads, events, at);
+    expect(trail.calls.map((c) => [c.method, c.items])).toEqual([
+      ['collectionHistory', 205],
+      ['auditEvents', 41],
+    ]);
+  });
+
   it('four undecided of 41: up to three pages, each twice the last', async () => {
     const events = deepRounds(4);
     const trail = await trailOf(events, { since: '' });
@@ -402,6 +436,24 @@ describe('received at T itself is received by T', () => {
 });
 
 describe('a source read on its own', () => {
+  it('a run of failures, never a success, is counted back to the log’s cap, not to its start', async () => {
+    const events = [
+      ...job('first', BASE, 'sync.cancelled'),
+      ...Array.from({ length: 300 }, (_, i) => recorded('sync.failed', `f${i}`, BASE + (i + 1) * MINUTE)),
+    ];
+    const trail = await trailOf(events);
+    const [live] = await trail.live();
+    const at = iso(BASE + HOUR * 10);
+    const read = await readSource(trail.history, live as FreshnessRecord, at, 24);
+    expectBothPasts([read], events, at);
+    // 24 + 48 = 72 failures, then 96 more: past the cap (100), far from the first job 301 events down.
+    expect(trail.calls.filter((c) => c.method === 'sourceHistory').map((c) => c.limit)).toEqual([24, 48, 96]);
+    // Of the first job, only its running (the live latest running), read by key.
+    expect(read.events.filter((e) => e.sync_job_id === 'first').map((e) => e.event_type)).toEqual([
+      'sync.running',
+    ]);
+  });
+
   it('pages newest first from T, doubling from the first page up to 400, until its last success', async () => {
     // One success, then 200 cancelled jobs: the success is 601 events down.
     const events = [

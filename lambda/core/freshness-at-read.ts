@@ -80,12 +80,22 @@ interface Rebuild {
    */
   truthFailure: string | null | undefined;
   toldFailure: string | null | undefined;
+  /** The live record's latest running job when that running is at or before T (then it is T's latest). */
+  readonly runningJob: string | undefined;
 }
+
+/**
+ * A live register's value when its time is at or before T, else undefined. JavaScript compares null with a
+ * string as false, so the null check serves the compiler only; and a register set at T itself was set by
+ * the newest event at or before T, which every first page holds, so `<` for `<=` changes nothing either.
+ */
+const atOrBefore = <V>(time: string | null, at: string, value: V): V | undefined =>
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: no input can tell (see above)
+  time !== null && time <= at ? value : undefined;
 
 function startRebuild(live: FreshnessRecord, at: string): Rebuild {
   // The live record is the latest of each register: its latest failure, when at or before T, is T's too.
-  const failure =
-    live.last_failure_at !== null && live.last_failure_at <= at ? live.last_failure_job_id : undefined;
+  const failure = atOrBefore(live.last_failure_at, at, live.last_failure_job_id);
   return {
     live,
     read: [],
@@ -95,6 +105,7 @@ function startRebuild(live: FreshnessRecord, at: string): Rebuild {
     hinted: false,
     truthFailure: failure,
     toldFailure: failure,
+    runningJob: atOrBefore(live.running_at, at, live.running_job_id ?? undefined),
   };
 }
 
@@ -151,7 +162,7 @@ export async function readCollection(
     [...rebuilds.values()].filter((r) => !decided(r, at, true)).length > fewEnough(records.length);
   // (A read to its end leaves every source complete, so decided: no more pages.)
   while (pages < MAX_COLLECTION_PAGES && many()) await readPage();
-  await fetchHints(history, open(), at);
+  await fetchHints(history, open());
   return finish();
 }
 
@@ -217,11 +228,7 @@ function decided(r: Rebuild, at: string, hinted = false): boolean {
   const truth = [...r.read, ...r.extras];
   const told = truth.filter((e) => e.received_at <= at);
   // Asked with `hinted` only before the lookups are made (the collection read's paging).
-  const assume = hinted ? at : undefined;
-  return (
-    settled(truth, r.live, r.floor, r.truthFailure, assume) &&
-    settled(told, r.live, r.floor, r.toldFailure, assume)
-  );
+  return settled(truth, r, r.truthFailure, hinted) && settled(told, r, r.toldFailure, hinted);
 }
 
 /** Reads one source's own history below what is already known, until it is decided. */
@@ -247,7 +254,7 @@ async function walkSource(history: AuditHistory, r: Rebuild, at: string, firstPa
     r.floor = page.events.at(-1)?.timestamp ?? r.floor;
     if (decided(r, at)) break;
     if (!r.hinted) {
-      await fetchHints(history, [r], at);
+      await fetchHints(history, [r]);
       if (decided(r, at)) break;
     }
     limit = Math.min(limit * 2, MAX_PAGE);
@@ -259,7 +266,7 @@ async function walkSource(history: AuditHistory, r: Rebuild, at: string, firstPa
  * at or before T but not read yet: the latest failure (from the failure index, or the live record's when
  * it is at or before T) and the live record's latest running when it is at or before T.
  */
-async function fetchHints(history: AuditHistory, rebuilds: readonly Rebuild[], at: string): Promise<void> {
+async function fetchHints(history: AuditHistory, rebuilds: readonly Rebuild[]): Promise<void> {
   const wanted: Array<{ rebuild: Rebuild; jobId: string; eventType: LifecycleEventType }> = [];
   for (const r of rebuilds) {
     r.hinted = true;
@@ -267,14 +274,8 @@ async function fetchHints(history: AuditHistory, rebuilds: readonly Rebuild[], a
     for (const job of new Set([r.truthFailure, r.toldFailure]))
       if (typeof job === 'string' && !r.read.some((e) => e.sync_job_id === job && e.state === 'failed'))
         wanted.push({ rebuild: r, jobId: job, eventType: 'sync.failed' });
-    const { running_at: runningAt, running_job_id: runningJob } = r.live;
-    if (
-      !r.read.some((e) => e.state === 'running') &&
-      runningAt !== null &&
-      runningAt <= at &&
-      runningJob !== null
-    )
-      wanted.push({ rebuild: r, jobId: runningJob, eventType: 'sync.running' });
+    if (r.runningJob !== undefined && !r.read.some((e) => e.state === 'running'))
+      wanted.push({ rebuild: r, jobId: r.runningJob, eventType: 'sync.running' });
   }
   if (wanted.length === 0) return;
   const found = new Map(
@@ -291,17 +292,8 @@ async function fetchHints(history: AuditHistory, rebuilds: readonly Rebuild[], a
     )
       r.extras.push(event);
   }
-  // A failure named by the index or the live record but no longer in the trail (expired, taken back):
-  // what the trail holds decides, so it is read like any other.
-  for (const r of rebuilds) {
-    const kept = (job: string | null | undefined) =>
-      typeof job !== 'string' ||
-      [...r.read, ...r.extras].some((e) => e.sync_job_id === job && e.state === 'failed')
-        ? job
-        : undefined;
-    r.truthFailure = kept(r.truthFailure);
-    r.toldFailure = kept(r.toldFailure);
-  }
+  // A failure named by the index or the live record but no longer in the trail (expired, taken back) is
+  // not found: the source is then read like any other, and what the trail holds decides.
 }
 
 /**
@@ -311,11 +303,10 @@ async function fetchHints(history: AuditHistory, rebuilds: readonly Rebuild[], a
  */
 function settled(
   events: readonly RecordedEvent[],
-  live: FreshnessRecord,
-  floor: string,
+  { live, floor, runningJob }: Rebuild,
   failureJob: string | null | undefined,
-  /** Count the by-key reads not made yet as made (T): for planning only. */
-  assumeHintsAt?: string,
+  /** Count the by-key reads not made yet as made: for planning only. */
+  assumeHints: boolean,
 ): boolean {
   const above = (e: RecordedEvent) => e.timestamp > floor;
   const has = (state: JobState) => events.some((e) => e.state === state && above(e));
@@ -323,15 +314,14 @@ function settled(
   // (No event has a null job id: a null names nothing.)
   const hintIn = (jobId: string | null, state: JobState) =>
     events.some((e) => e.sync_job_id === jobId && e.state === state);
-  const runningHint =
-    assumeHintsAt !== undefined && live.running_at !== null && live.running_at <= assumeHintsAt;
+  const runningHint = assumeHints && runningJob !== undefined;
   // The live record is the latest of every register: a register it never moved never moved before T.
   const running =
     has('running') || live.running_at === null || runningHint || hintIn(live.running_job_id, 'running');
   const terminal = events.some((e) => TERMINAL.has(e.state) && above(e)) || live.last_terminal_state === null;
   const success = has('completed') || live.last_success_at === null;
   const never = live.last_failure_at === null || failureJob === null;
-  const failureHint = assumeHintsAt !== undefined && typeof failureJob === 'string';
+  const failureHint = assumeHints && typeof failureJob === 'string';
   const failure = has('failed') || never || failureHint || hintIn(failureJob ?? null, 'failed');
   // Consecutive failures count back to the last success, or (none ever) up to the log's cap.
   const failures =
