@@ -111,6 +111,34 @@ describe('a collection read: one page of its partition when the last jobs settle
     expect(trail.calls).toEqual([{ method: 'collectionHistory', limit: 24, until: at, items: 24 }]);
   });
 
+  it('a live failure at T itself is T’s latest: no index read', async () => {
+    const events = [
+      ...Array.from({ length: 10 }, (_, i) => job(`ok${i}`, BASE + i * HOUR, 'sync.completed')).flat(),
+      ...job('f', BASE + 10 * HOUR, 'sync.failed'),
+    ];
+    const at = events.at(-1)?.timestamp as string;
+    const trail = await trailOf(events, { since: '' });
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at);
+    expectBothPasts(reads, events, at);
+    expect(trail.count()).toEqual({ collectionHistory: 1 });
+  });
+
+  it('a quiet source with nothing in the page reads its own history', async () => {
+    const events = [
+      recorded('sync.pending', 'q1', BASE, undefined, { source: 'quiet' }),
+      ...Array.from({ length: 20 }, (_, i) =>
+        job(`b${i}`, BASE + (i + 1) * HOUR, 'sync.completed', { source: 'busy' }),
+      ).flat(),
+    ];
+    const trail = await trailOf(events);
+    const at = iso(BASE + 30 * HOUR);
+    const reads = await readCollection({ history: trail.history }, await trail.live(), at);
+    expectBothPasts(reads, events, at);
+    expect(trail.calls.filter((c) => c.method === 'sourceHistory').map((c) => c.sourceKey)).toEqual([
+      'quiet',
+    ]);
+  });
+
   it('sizes the first page by the sources, up to a Query’s worth', async () => {
     const events = rounds(30, 4, () => 'sync.completed');
     const trail = await trailOf(events);
@@ -126,8 +154,10 @@ describe('a collection read: one page of its partition when the last jobs settle
     // The only success of `late` is after T: below the floor there is nothing, so nothing more is read.
     const events = [
       ...job('a1', BASE, 'sync.completed', { source: 'a' }),
-      ...job('late1', BASE + MINUTE * 5, 'sync.cancelled', { source: 'late' }),
-      ...job('late2', BASE + 2 * HOUR, 'sync.completed', { source: 'late' }),
+      ...['l1', 'l2', 'l3'].flatMap((late) => [
+        ...job(`${late}-1`, BASE + MINUTE * 5, 'sync.cancelled', { source: late }),
+        ...job(`${late}-2`, BASE + 2 * HOUR, 'sync.completed', { source: late }),
+      ]),
     ];
     const trail = await trailOf(events, { since: '' });
     const at = iso(BASE + HOUR);
@@ -351,6 +381,33 @@ describe('the failure index', () => {
     expect(trail.calls.find((c) => c.method === 'auditEvents')).toMatchObject({ items: 1 });
   });
 
+  it('the index names each past’s failure below the page, and says when the stack had been told of none', async () => {
+    const at = BASE + 40 * HOUR;
+    const late = (id: string, ms: number, source: string) => [
+      ...job(id, ms, undefined, { source }),
+      recorded('sync.failed', id, ms + 2 * MINUTE, at + HOUR, { source }),
+    ];
+    const events = [
+      ...job('a-f1', BASE, 'sync.failed', { source: 'a' }),
+      ...late('a-f2', BASE + HOUR, 'a'),
+      ...late('b-f1', BASE + HOUR, 'b'),
+      ...Array.from({ length: 20 }, (_, i) =>
+        job(`a-ok${i}`, BASE + (i + 5) * HOUR, 'sync.completed', { source: 'a' }),
+      ).flat(),
+      ...Array.from({ length: 20 }, (_, i) =>
+        job(`b-ok${i}`, BASE + (i + 5) * HOUR + 1000, 'sync.completed', { source: 'b' }),
+      ).flat(),
+      ...job('a-after', BASE + 50 * HOUR, 'sync.failed', { source: 'a' }),
+      ...job('b-after', BASE + 50 * HOUR, 'sync.failed', { source: 'b' }),
+    ];
+    const trail = await trailOf(events, { since: '' });
+    const reads = await readCollection({ history: trail.history }, await trail.live(), iso(at));
+    expectBothPasts(reads, events, iso(at));
+    // a: a-f2 (true) and a-f1 (told); b: b-f1 (true), none told. One batch, no source read on its own.
+    expect(trail.calls.filter((c) => c.method === 'auditEvents').map((c) => c.items)).toEqual([3]);
+    expect(trail.count().sourceHistory).toBeUndefined();
+  });
+
   it('pages through a long index (1,000 a page) to a source’s latest failure, and gives up after four pages', async () => {
     const failures = (source: string, count: number, fromMs: number) =>
       Array.from({ length: count }, (_, i) =>
@@ -491,6 +548,40 @@ describe('a source read on its own', () => {
     const read = await readSource(trail.history, live as FreshnessRecord, at, 24);
     expectBothPasts([read], events, at);
     expect(trail.calls.map((c) => c.method)).toEqual(['sourceHistory', 'auditEvents', 'sourceHistory']);
+  });
+
+  it('a page that cuts a job in two: its running is read by key before stopping', async () => {
+    // Newest first: c pending, a completed, b pending | a running, a pending.
+    const events = [
+      recorded('sync.pending', 'a', BASE),
+      recorded('sync.running', 'a', BASE + MINUTE),
+      recorded('sync.pending', 'b', BASE + 2 * MINUTE),
+      recorded('sync.completed', 'a', BASE + 3 * MINUTE),
+      recorded('sync.pending', 'c', BASE + 4 * MINUTE),
+    ];
+    const trail = await trailOf(events);
+    const [live] = await trail.live();
+    const at = iso(BASE + HOUR);
+    const read = await readSource(trail.history, live as FreshnessRecord, at, 3);
+    expectBothPasts([read], events, at);
+    expect(trail.calls.map((c) => [c.method, c.items])).toEqual([
+      ['sourceHistory', 3],
+      ['auditEvents', 1],
+    ]);
+  });
+
+  it('an older terminal state below the page is read, not assumed', async () => {
+    const events = [
+      ...job('j1', BASE, 'sync.cancelled'),
+      ...job('j2', BASE + HOUR, undefined),
+      recorded('sync.pending', 'j3', BASE - HOUR),
+    ];
+    const trail = await trailOf(events);
+    const [live] = await trail.live();
+    const at = iso(BASE + 2 * HOUR);
+    const read = await readSource(trail.history, live as FreshnessRecord, at, 2);
+    expectBothPasts([read], events, at);
+    expect(read.events.map((e) => e.sync_job_id)).toContain('j1');
   });
 
   it('a legacy source key shared with another collection: pages of the other collection’s events come back empty', async () => {

@@ -237,6 +237,7 @@ async function walkSource(history: AuditHistory, r: Rebuild, at: string, firstPa
   let limit = firstPage;
   // Events at the floor itself may have been read only in part: the range starts with them again.
   const until = r.floor;
+  // A source the collection read read to its end reads nothing more.
   while (!r.complete) {
     const page = await history.sourceHistory({
       collection: r.live.collection_readable_id,
@@ -247,10 +248,8 @@ async function walkSource(history: AuditHistory, r: Rebuild, at: string, firstPa
     });
     r.read.push(...page.events);
     cursor = page.next;
-    if (cursor === undefined) {
-      r.complete = true;
-      break;
-    }
+    // Read to its end: nothing more to read (and nothing asks whether it is decided after this).
+    if (cursor === undefined) break;
     r.floor = page.events.at(-1)?.timestamp ?? r.floor;
     if (decided(r, at)) break;
     if (!r.hinted) {
