@@ -216,7 +216,7 @@ async function main(): Promise<void> {
   );
   say(
     `- Webhook module init: ${ms(bundles.webhookInitMs)} (budget 100 ms, ${initOk ? 'met' : 'missed'}), of which the AWS SDK clients alone take ` +
-      `${ms(bundles.sdkInitMs)}: the project's own code costs the difference. ${initOk ? 'The p90 can pass 100 ms on this shared machine.' : 'The fix: load the Step Functions and Secrets Manager clients on first use (they serve rare paths), or bundle the few SDK commands used, tree-shaken, instead of loading whole client packages.'}`,
+      `${ms(bundles.sdkInitMs)}: the project's own code costs the difference. ${initOk ? 'The p90 can pass 100 ms on this shared machine.' : 'The Step Functions and Lambda clients already load on first use (rare paths); what is left is the DynamoDB, SNS and Secrets Manager clients every delivery needs, which cost more than the budget on their own. Bundling the SDK does not help (the section on bundling above): the budget is out of reach while those clients load at init.'}`,
   );
   say(
     "- A plain lifecycle event costs 3 DynamoDB writes and 1 publish (the budget). A duplicate or late event costs more: when a record's combined conditional update fails, one consistent read of that item shows which registers can still move, and only those are written, each alone. (DynamoDB's ReturnValuesOnConditionCheckFailure would return the item with the failure and save that read; the local engine does not support it, so it is not used.)",
