@@ -5,7 +5,7 @@ import { type FreshnessRecord, sourceFreshness } from '../lambda/core/freshness'
 import { readCollection, readSource, type SourceRead } from '../lambda/core/freshness-at-read';
 import { foldFreshness } from '../lambda/core/freshness-fold';
 import type { LifecycleEventType } from '../lambda/core/job-state';
-import { BASE, iso, job, recorded, trailOf } from './helpers/audit-trail';
+import { BASE, eventsOf, iso, job, jobsArb, MINUTE, recorded, spanOf, trailOf } from './helpers/audit-trail';
 
 /**
  * Which events freshness at T reads (`core/freshness-at-read.ts`), on the in-memory table: what it reads
@@ -14,7 +14,6 @@ import { BASE, iso, job, recorded, trailOf } from './helpers/audit-trail';
  */
 
 const HOUR = 3_600_000;
-const MINUTE = 60_000;
 
 /**
  * The record these events fold to and its view at T. The failure log is left out: reading stops after
@@ -654,39 +653,16 @@ describe('a source read on its own', () => {
 });
 
 describe('what is read always determines both pasts', () => {
-  const OUTCOMES: Array<LifecycleEventType | undefined> = [
-    'sync.completed',
-    'sync.completed',
-    'sync.failed',
-    'sync.cancelled',
-    undefined,
-  ];
-  const historyArb = fc.array(
-    fc.record({
-      outcome: fc.constantFrom(...OUTCOMES),
-      gap: fc.integer({ min: 1, max: 120 }),
-      delay: fc.nat(90),
-    }),
-    { minLength: 1, maxLength: 30 },
-  );
-
   it('for random collections, pages, T and failure indexes', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(historyArb, { minLength: 1, maxLength: 4 }),
+        fc.array(jobsArb(30), { minLength: 1, maxLength: 4 }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.integer({ min: 1, max: 6 }),
         fc.option(fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }), { nil: null }),
         async (histories, pick, page, since) => {
-          const events = histories.flatMap((jobs, source) => {
-            let start = BASE + source * 1000;
-            return jobs.flatMap(({ outcome, gap, delay }, i) => {
-              start += gap * MINUTE;
-              return job(`s${source}-j${i}`, start, outcome, { source: `src-${source}` }, delay * MINUTE);
-            });
-          });
-          const last = Math.max(...events.map((e) => Date.parse(e.received_at)));
-          const span = (f: number) => iso(Math.floor(BASE + f * (last - BASE)));
+          const events = eventsOf(histories);
+          const span = spanOf(events);
           const at = span(pick);
           const trail = await trailOf(
             events,

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import type { RecordedEvent } from '../lambda/core/audit-trail';
 import type { FreshnessRule } from '../lambda/core/config';
 import { BadRequestError, NotFoundError } from '../lambda/core/errors';
 import type { FreshnessRecord } from '../lambda/core/freshness';
@@ -10,9 +9,8 @@ import {
   type FreshnessAtDeps,
   parseAt,
 } from '../lambda/core/freshness-at';
-import type { LifecycleEventType } from '../lambda/core/job-state';
 import { keys, lifecycleKeys } from '../lambda/core/table-schema';
-import { BASE, iso, job, recorded, trailOf } from './helpers/audit-trail';
+import { BASE, eventsOf, iso, job, jobsArb, MINUTE, recorded, spanOf, trailOf } from './helpers/audit-trail';
 
 /**
  * Freshness at T as the route and the CLI give it (`core/freshness-at.ts`), on the in-memory table: the
@@ -22,7 +20,6 @@ import { BASE, iso, job, recorded, trailOf } from './helpers/audit-trail';
  */
 
 const HOUR = 3_600_000;
-const MINUTE = 60_000;
 const rules: FreshnessRule[] = [{ collection: '*', maxAge: 3 * 3600 }];
 type Trail = Awaited<ReturnType<typeof trailOf>>;
 
@@ -372,48 +369,11 @@ describe('the failure index', () => {
   });
 });
 
-/** Jobs one per `gap` minutes: pending, running, then an outcome, each delivered after its delay. */
-const OUTCOMES: Array<LifecycleEventType | undefined> = [
-  'sync.completed',
-  'sync.completed',
-  'sync.failed',
-  'sync.cancelled',
-  undefined,
-];
-const historyArb = fc.array(
-  fc.record({
-    outcome: fc.constantFrom(...OUTCOMES),
-    gap: fc.integer({ min: 1, max: 120 }),
-    delay: fc.nat(90),
-  }),
-  { minLength: 1, maxLength: 40 },
-);
-const eventsOf = (
-  histories: ReadonlyArray<ReadonlyArray<{ outcome?: LifecycleEventType; gap: number; delay: number }>>,
-) =>
-  histories.flatMap((jobs, source) => {
-    let start = BASE + source * 1000;
-    return jobs.flatMap(({ outcome, gap, delay }, i) => {
-      start += gap * MINUTE;
-      return job(
-        `s${source}-j${String(i).padStart(3, '0')}`,
-        start,
-        outcome,
-        { source: `src-${source}` },
-        delay * MINUTE,
-      );
-    });
-  });
-const spanOf = (events: readonly RecordedEvent[]) => {
-  const last = Math.max(...events.map((e) => Date.parse(e.received_at)));
-  return (f: number) => iso(Math.floor(BASE + f * (last - BASE)));
-};
-
 describe('reading newest first and stopping early never changes the answer', () => {
   it('for a collection, with or without a usable failure index, against reading every source whole', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(historyArb, { minLength: 1, maxLength: 4 }),
+        fc.array(jobsArb(40), { minLength: 1, maxLength: 4 }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.integer({ min: 1, max: 4 }),
         // The failure index: not relied on, complete from the start, or complete from some time on.

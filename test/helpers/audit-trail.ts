@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { memoryStores } from '../../lambda/adapters/store/stores';
 import type { AuditHistory, RecordedEvent } from '../../lambda/core/audit-trail';
 import type { SyncEvent } from '../../lambda/core/events';
@@ -11,6 +12,7 @@ import { keys } from '../../lambda/core/table-schema';
  */
 
 export const BASE = Date.UTC(2026, 3, 23, 0, 0, 0);
+export const MINUTE = 60_000;
 /** Stored form: microseconds. */
 export const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
 
@@ -66,9 +68,51 @@ export function job(
 ): RecordedEvent[] {
   const types: LifecycleEventType[] = ['sync.pending', 'sync.running', ...(outcome ? [outcome] : [])];
   return types.map((type, step) =>
-    recorded(type, id, startMs + step * 60_000, startMs + step * 60_000 + delayMs, shape),
+    recorded(type, id, startMs + step * MINUTE, startMs + step * MINUTE + delayMs, shape),
   );
 }
+
+/** Random jobs of one source, one per `gap` minutes: pending, running, then an outcome (or none yet), each
+ * delivered `delay` minutes late. Completions weigh twice, so sources are fresh as often as not. */
+export const jobsArb = (maxJobs: number) =>
+  fc.array(
+    fc.record({
+      outcome: fc.constantFrom<LifecycleEventType | undefined>(
+        'sync.completed',
+        'sync.completed',
+        'sync.failed',
+        'sync.cancelled',
+        undefined,
+      ),
+      gap: fc.integer({ min: 1, max: 120 }),
+      delay: fc.nat(90),
+    }),
+    { minLength: 1, maxLength: maxJobs },
+  );
+
+/** The recorded events of `jobsArb` histories, source `i` named `src-i`. */
+export const eventsOf = (
+  histories: ReadonlyArray<ReadonlyArray<{ outcome?: LifecycleEventType; gap: number; delay: number }>>,
+): RecordedEvent[] =>
+  histories.flatMap((jobs, source) => {
+    let start = BASE + source * 1000;
+    return jobs.flatMap(({ outcome, gap, delay }, i) => {
+      start += gap * MINUTE;
+      return job(
+        `s${source}-j${String(i).padStart(3, '0')}`,
+        start,
+        outcome,
+        { source: `src-${source}` },
+        delay * MINUTE,
+      );
+    });
+  });
+
+/** A time within the events' span: 0 is BASE, 1 the last receipt. */
+export const spanOf = (events: readonly RecordedEvent[]) => {
+  const last = Math.max(...events.map((e) => Date.parse(e.received_at)));
+  return (f: number) => iso(Math.floor(BASE + f * (last - BASE)));
+};
 
 export interface Call {
   readonly method: keyof AuditHistory;
