@@ -5,7 +5,7 @@ import { type FreshnessRecord, sourceFreshness } from '../lambda/core/freshness'
 import { readCollection, readSource, type SourceRead } from '../lambda/core/freshness-at-read';
 import { foldFreshness } from '../lambda/core/freshness-fold';
 import type { LifecycleEventType } from '../lambda/core/job-state';
-import { BASE, eventsOf, iso, job, jobsArb, MINUTE, recorded, spanOf, trailOf } from './helpers/audit-trail';
+import { BASE, iso, job, MINUTE, readCaseArb, readCaseTrail, recorded, trailOf } from './helpers/audit-trail';
 
 /**
  * Which events freshness at T reads (`core/freshness-at-read.ts`), on the in-memory table: what it reads
@@ -655,30 +655,18 @@ describe('a source read on its own', () => {
 describe('what is read always determines both pasts', () => {
   it('for random collections, pages, T and failure indexes', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(jobsArb(30), { minLength: 1, maxLength: 4 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.integer({ min: 1, max: 6 }),
-        fc.option(fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }), { nil: null }),
-        async (histories, pick, page, since) => {
-          const events = eventsOf(histories);
-          const span = spanOf(events);
-          const at = span(pick);
-          const trail = await trailOf(
-            events,
-            since === null ? {} : { since: since === undefined ? '' : span(since) },
-          );
-          const reads = await readCollection(
-            { history: trail.history, firstPage: page },
-            await trail.live(),
-            at,
-          );
-          expectBothPasts(reads, events, at);
-          // And a source read on its own, as the sources a collection read leaves undecided are.
-          const [first] = await trail.live();
-          expectBothPasts([await readSource(trail.history, first as FreshnessRecord, at, page)], events, at);
-        },
-      ),
+      fc.asyncProperty(readCaseArb(30), fc.integer({ min: 1, max: 6 }), async (c, page) => {
+        const { events, at, trail } = await readCaseTrail(c);
+        const reads = await readCollection(
+          { history: trail.history, firstPage: page },
+          await trail.live(),
+          at,
+        );
+        expectBothPasts(reads, events, at);
+        // And a source read on its own, as the sources a collection read leaves undecided are.
+        const [first] = await trail.live();
+        expectBothPasts([await readSource(trail.history, first as FreshnessRecord, at, page)], events, at);
+      }),
       { numRuns: 60 },
     );
   });

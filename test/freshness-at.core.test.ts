@@ -10,7 +10,7 @@ import {
   parseAt,
 } from '../lambda/core/freshness-at';
 import { keys, lifecycleKeys } from '../lambda/core/table-schema';
-import { BASE, eventsOf, iso, job, jobsArb, MINUTE, recorded, spanOf, trailOf } from './helpers/audit-trail';
+import { BASE, iso, job, MINUTE, readCaseArb, readCaseTrail, recorded, trailOf } from './helpers/audit-trail';
 
 /**
  * Freshness at T as the route and the CLI give it (`core/freshness-at.ts`), on the in-memory table: the
@@ -372,29 +372,16 @@ describe('the failure index', () => {
 describe('reading newest first and stopping early never changes the answer', () => {
   it('for a collection, with or without a usable failure index, against reading every source whole', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(jobsArb(40), { minLength: 1, maxLength: 4 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.integer({ min: 1, max: 4 }),
-        // The failure index: not relied on, complete from the start, or complete from some time on.
-        fc.option(fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }), { nil: null }),
-        async (histories, pick, page, since) => {
-          const events = eventsOf(histories);
-          const span = spanOf(events);
-          const at = span(pick);
-          const trail = await trailOf(
-            events,
-            since === null ? {} : { since: since === undefined ? '' : span(since) },
-          );
-          const fast = await collectionFreshnessAt({ ...depsOf(trail), firstPage: page }, 'c', at);
-          const whole = await collectionFreshnessAt(
-            { ...depsOf(trail), bySource: true, firstPage: 100_000 },
-            'c',
-            at,
-          );
-          expect(fast).toEqual(whole);
-        },
-      ),
+      fc.asyncProperty(readCaseArb(40), fc.integer({ min: 1, max: 4 }), async (c, page) => {
+        const { at, trail } = await readCaseTrail(c);
+        const fast = await collectionFreshnessAt({ ...depsOf(trail), firstPage: page }, 'c', at);
+        const whole = await collectionFreshnessAt(
+          { ...depsOf(trail), bySource: true, firstPage: 100_000 },
+          'c',
+          at,
+        );
+        expect(fast).toEqual(whole);
+      }),
       { numRuns: 50 },
     );
   });

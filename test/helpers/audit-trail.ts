@@ -74,7 +74,7 @@ export function job(
 
 /** Random jobs of one source, one per `gap` minutes: pending, running, then an outcome (or none yet), each
  * delivered `delay` minutes late. Completions weigh twice, so sources are fresh as often as not. */
-export const jobsArb = (maxJobs: number) =>
+const jobsArb = (maxJobs: number) =>
   fc.array(
     fc.record({
       outcome: fc.constantFrom<LifecycleEventType | undefined>(
@@ -91,7 +91,7 @@ export const jobsArb = (maxJobs: number) =>
   );
 
 /** The recorded events of `jobsArb` histories, source `i` named `src-i`. */
-export const eventsOf = (
+const eventsOf = (
   histories: ReadonlyArray<ReadonlyArray<{ outcome?: LifecycleEventType; gap: number; delay: number }>>,
 ): RecordedEvent[] =>
   histories.flatMap((jobs, source) => {
@@ -109,10 +109,41 @@ export const eventsOf = (
   });
 
 /** A time within the events' span: 0 is BASE, 1 the last receipt. */
-export const spanOf = (events: readonly RecordedEvent[]) => {
+const spanOf = (events: readonly RecordedEvent[]) => {
   const last = Math.max(...events.map((e) => Date.parse(e.received_at)));
   return (f: number) => iso(Math.floor(BASE + f * (last - BASE)));
 };
+
+/**
+ * A random case of a collection's read at T: up to four sources' histories, T anywhere in their span, and
+ * the failure index not relied on (null), complete from the start (undefined), or complete from a time in
+ * the span.
+ */
+export const readCaseArb = (maxJobs: number) =>
+  fc.record({
+    histories: fc.array(jobsArb(maxJobs), { minLength: 1, maxLength: 4 }),
+    pick: fc.double({ min: 0, max: 1, noNaN: true }),
+    since: fc.option(fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }), {
+      nil: null,
+    }),
+  });
+
+/** A `readCaseArb` case written as a trail: its events, its T, and the trail. */
+export async function readCaseTrail(c: {
+  readonly histories: ReadonlyArray<
+    ReadonlyArray<{ outcome?: LifecycleEventType; gap: number; delay: number }>
+  >;
+  readonly pick: number;
+  readonly since: number | undefined | null;
+}) {
+  const events = eventsOf(c.histories);
+  const span = spanOf(events);
+  const trail = await trailOf(
+    events,
+    c.since === null ? {} : { since: c.since === undefined ? '' : span(c.since) },
+  );
+  return { events, at: span(c.pick), trail };
+}
 
 export interface Call {
   readonly method: keyof AuditHistory;
