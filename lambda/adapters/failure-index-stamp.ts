@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { StampStore } from '../core/failure-index-stamp';
 import { keys } from '../core/table-schema';
-import { isConditionalFailure } from './store/dynamo-table';
+import { conditionally } from './store/dynamo-table';
 import { failureIndexSinceItem } from './table-definition';
 
 /**
@@ -17,7 +17,7 @@ export class DynamoStampStore implements StampStore {
   }
 
   async write(tableName: string, since: string): Promise<boolean> {
-    return conditionally(() =>
+    const written = await conditionally(() =>
       this.doc.send(
         new PutCommand({
           TableName: tableName,
@@ -28,12 +28,12 @@ export class DynamoStampStore implements StampStore {
         }),
       ),
     );
+    return written !== false;
   }
 
   async takeBack(tableName: string, since: string): Promise<boolean> {
-    // A table deleted by hand holds no stamp to take back; failing would wedge the stack's rollback or deletion.
-    return conditionally(
-      () =>
+    try {
+      const deleted = await conditionally(() =>
         this.doc.send(
           new DeleteCommand({
             TableName: tableName,
@@ -42,18 +42,12 @@ export class DynamoStampStore implements StampStore {
             ExpressionAttributeValues: { ':since': since },
           }),
         ),
-      'ResourceNotFoundException',
-    );
-  }
-}
-
-/** True when the write happened, false when its condition did not hold (or the error named says so). */
-async function conditionally(write: () => Promise<unknown>, alsoFalse?: string): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (isConditionalFailure(error) || (error as Error).name === alsoFalse) return false;
-    throw error;
+      );
+      return deleted !== false;
+    } catch (error) {
+      // A table deleted by hand holds no stamp to take back; failing would wedge the stack's rollback or deletion.
+      if ((error as Error).name === 'ResourceNotFoundException') return false;
+      throw error;
+    }
   }
 }

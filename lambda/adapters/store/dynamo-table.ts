@@ -26,7 +26,7 @@ export function isConditionalFailure(error: unknown): boolean {
 }
 
 /** Runs a conditional write; false when its condition did not hold. */
-async function conditionally<T>(write: () => Promise<T>): Promise<T | false> {
+export async function conditionally<T>(write: () => Promise<T>): Promise<T | false> {
   try {
     return await write();
   } catch (error) {
