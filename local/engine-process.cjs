@@ -2,6 +2,9 @@
 // each get a core instead of sharing one event loop. Started by local/engine.ts through fork(); reports
 // its port over IPC, and exits when its parent goes away, so it never outlives `npm start`.
 const dynalite = require('dynalite');
+// The same parse, memoized per expression shape (see expression-memo.cjs): a third of the engine's CPU
+// under load was re-parsing the store's few expressions.
+require('./expression-memo.cjs').installExpressionMemo();
 
 const { path, host, port } = JSON.parse(process.argv[2]);
 const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

@@ -152,6 +152,9 @@ export async function startEngine(options: {
   // `localDynamoClient` from this module) does not load the engine.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+  // The engine process's memoized parsing, here too, so every test against this engine runs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./expression-memo.cjs') as { installExpressionMemo(): void }).installExpressionMemo();
   const server = dynalite({
     ...(options.dataDir ? { path: options.dataDir } : {}),
     createTableMs: 0,
