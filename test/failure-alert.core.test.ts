@@ -39,6 +39,28 @@ describe('failure alert', () => {
     expect(notifier.alerts).toHaveLength(2);
   });
 
+  it("reads the source's record while it claims the alert: one round trip, not two", async () => {
+    const { notifier, event, deps } = await failedJob();
+    const order: string[] = [];
+    const ledger = Object.create(deps.ledger) as typeof deps.ledger;
+    // The claim answers only once the read has started: were they issued one after the other, this hangs.
+    let readStarted!: () => void;
+    const reading = new Promise<void>((resolve) => (readStarted = resolve));
+    ledger.claimFailureAlert = async (...args) => {
+      order.push('claim');
+      await reading;
+      return deps.ledger.claimFailureAlert(...args);
+    };
+    ledger.sourceRecord = (...args) => {
+      order.push('read');
+      readStarted();
+      return deps.ledger.sourceRecord(...args);
+    };
+    await alertFailureOnce({ ...deps, ledger }, event, { message: 'm1', attempt: 'a1' }, NOW);
+    expect(order).toEqual(['claim', 'read']);
+    expect(notifier.alerts.map((a) => a.team)).toEqual(['eng', 'ops']);
+  });
+
   it('without a freshness record, the body says so with null', async () => {
     const { stores, notifier, event, deps } = await failedJob();
     await stores.table.delete({ pk: `COLL#${event.collection_readable_id}`, sk: `SRC#${event.source_key}` });

@@ -212,14 +212,48 @@ describe('advancePipelines', () => {
     expect((await stores.gates.pipelineGate('analysis'))?.confirmed_execution).toBe(claimed?.execution_name);
   });
 
+  it("a completion reads the gate while it reads the collection's sources: one round trip, not two", async () => {
+    // The sources' read answers only once the gate's read has started: were they issued one after the
+    // other, this hangs.
+    let gateRead!: () => void;
+    const reading = new Promise<void>((resolve) => (gateRead = resolve));
+    const { deps, stores, starter } = setup((real) =>
+      Object.assign(Object.create(real) as PipelineGates, {
+        pipelineGate: (name: string) => {
+          gateRead();
+          return real.pipelineGate(name);
+        },
+      }),
+    );
+    const watched = {
+      ...deps,
+      freshness: {
+        ...stores.freshness,
+        collectionFreshness: async (collection: string) => {
+          await reading;
+          return stores.freshness.collectionFreshness(collection);
+        },
+      },
+    };
+    const github = event('sync.completed', 'github', 'g1', '13:00:00');
+    const linear = event('sync.completed', 'linear', 'l1', '13:10:00');
+    await stores.recorder.advanceFreshness(github);
+    await stores.recorder.advanceFreshness(linear);
+    const [outcome] = await advancePipelines(watched, linear, { message: 'm', attempt: 'a' }, NOW);
+    expect(outcome?.decision).toBe('started');
+    expect(starter.calls).toBe(1);
+  });
+
   it('gives up after 5 lost claim races in a row, starting nothing', async () => {
     let claims = 0;
+    let gateReads = 0;
     const { deliver, starter } = setup((real) =>
       Object.assign(Object.create(real) as PipelineGates, {
         claimPipelineRun: async () => {
           claims++;
           return false;
         },
+        pipelineGate: (name: string) => (gateReads++, real.pipelineGate(name)),
       }),
     );
     await deliver(event('sync.completed', 'github', 'g1', '13:00:00'));
@@ -227,6 +261,9 @@ describe('advancePipelines', () => {
       { pipeline: 'analysis', decision: 'lost-race' },
     ]);
     expect(claims).toBe(5);
+    // github's delivery reads the gate once (waiting); linear's reads it beside the sources, then again
+    // after each of its first 4 lost races.
+    expect(gateReads).toBe(1 + 1 + 4);
     expect(starter.calls).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import type { Claimant } from './claims';
 import type { AlertRoute, FreshnessRule } from './config';
 import { ClaimBusyError } from './errors';
 import type { SyncEvent } from './events';
-import { sourceFreshness, type FreshnessRecord } from './freshness';
+import { sourceFreshness } from './freshness';
 import type { AlertLedger, Notifier } from './ports';
 
 export interface FailureAlertDeps {
@@ -27,16 +27,18 @@ export async function alertFailureOnce(
   claimant: Claimant,
   now: Date,
 ): Promise<void> {
-  const claim = await deps.ledger.claimFailureAlert(event.sync_job_id, claimant, now.toISOString());
+  // The source's record is read beside the claim, not after it: the alert's body needs it whatever the
+  // claim says, and one round trip less is 5 ms or so off a failure's answer (a wasted read when the
+  // alert was already sent costs half a read unit).
+  const [claim, record] = await Promise.all([
+    deps.ledger.claimFailureAlert(event.sync_job_id, claimant, now.toISOString()),
+    deps.ledger.sourceRecord(event.collection_readable_id, event.source_key),
+  ]);
   if (claim === 'done') return;
   if (claim === 'busy')
     throw new ClaimBusyError(
       `the failure alert of job ${event.sync_job_id} is held by an earlier attempt of this delivery; retry later`,
     );
-  const record: FreshnessRecord | undefined = await deps.ledger.sourceRecord(
-    event.collection_readable_id,
-    event.source_key,
-  );
   const alert = failureAlert(event, record ? sourceFreshness(record, deps.rules, now) : null);
   const teams = teamsFor(event, deps.routes).filter((team) => !claim.alreadyAlerted.includes(team));
   const results = await Promise.allSettled(teams.map((team) => deps.notifier.publishAlert(team, alert)));

@@ -45,10 +45,15 @@ export async function advancePipelines(
 ): Promise<PipelineOutcome[]> {
   const specs = pipelinesFor(deps.pipelines, event);
   if (specs.length === 0 || (event.state !== 'completed' && event.state !== 'failed')) return [];
+  // A completion reads each gate beside the collection's records, not after them: the gate needs both,
+  // neither read depends on the other (the claim's version condition is what orders concurrent
+  // completions, whatever either read saw), and that is one round trip less. A failure reads no gate.
+  const [collection, gates] = await Promise.all([
+    deps.freshness.collectionFreshness(event.collection_readable_id),
+    event.state === 'completed' ? Promise.all(specs.map((spec) => deps.gates.pipelineGate(spec.name))) : [],
+  ]);
   // A retired source (deleted in Airweave) neither blocks a pipeline nor counts towards one.
-  const records = (await deps.freshness.collectionFreshness(event.collection_readable_id)).filter(
-    (r) => r.retired_at === null,
-  );
+  const records = collection.filter((r) => r.retired_at === null);
   if (event.state === 'failed') {
     // Only a failure that is still the source's latest terminal state blocks: a retried old failure
     // arriving after a newer success must not block the pipeline or alert.
@@ -58,7 +63,9 @@ export async function advancePipelines(
     if (!current) return specs.map((spec) => ({ pipeline: spec.name, decision: 'late-failure' as const }));
     return Promise.all(specs.map((spec) => block(deps, spec, event, claimant, now)));
   }
-  return Promise.all(specs.map((spec) => startIfReady(deps, spec, event, records, claimant.message, now)));
+  return Promise.all(
+    specs.map((spec, i) => startIfReady(deps, spec, event, records, gates[i], claimant.message, now)),
+  );
 }
 
 async function block(
@@ -99,11 +106,14 @@ async function startIfReady(
   spec: PipelineSpec,
   event: SyncEvent,
   records: Awaited<ReturnType<FreshnessReader['collectionFreshness']>>,
+  firstGate: Awaited<ReturnType<PipelineGates['pipelineGate']>>,
   deliveryId: string,
   now: Date,
 ): Promise<PipelineOutcome> {
+  let gate = firstGate;
   for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
-    const gate = await deps.gates.pipelineGate(spec.name);
+    // A lost claim means the gate moved: read it again.
+    if (attempt > 0) gate = await deps.gates.pipelineGate(spec.name);
     // An earlier claim whose start was never confirmed: finish it first, under its own name and input.
     // Stryker disable next-line ConditionalExpression: a claim writes the name and the input together (claims.pipelineRun)
     if (gate?.execution_name && gate.execution_input && gate.confirmed_execution !== gate.execution_name) {
