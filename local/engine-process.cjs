@@ -5,6 +5,8 @@ const dynalite = require('dynalite');
 // The same parse, memoized per expression shape (see expression-memo.cjs): a third of the engine's CPU
 // under load was re-parsing the store's few expressions.
 require('./expression-memo.cjs').installExpressionMemo();
+// The table's description from memory while no write to it is in flight (see table-cache.cjs).
+require('./table-cache.cjs').installTableCache();
 
 const { path, host, port } = JSON.parse(process.argv[2]);
 const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
