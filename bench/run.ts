@@ -90,7 +90,7 @@ function bundlesAndInit(): { rows: string[][]; webhookKb: number; webhookInitMs:
   }
   // The share of the AWS SDK alone: the clients the webhook loads at init (Step Functions and Lambda are loaded
   // on first use), required in fresh processes the same way.
-  const sdk = ['client-dynamodb', 'lib-dynamodb', 'client-sns', 'client-secrets-manager'].map(
+  const sdk = ['client-dynamodb', 'util-dynamodb', 'client-sns', 'client-secrets-manager'].map(
     (m) => `@aws-sdk/${m}`,
   );
   const sdkSamples = Array.from({ length: 15 }, () =>
