@@ -18,15 +18,16 @@ import type { SyncEvent } from '../core/events';
 import { SERVICE } from '../core/metrics';
 import { reconcileOnSuspicion, type ReconcileDeps, runReconcile } from '../core/reconcile';
 import { ENV } from '../core/table-schema';
+import { SDK_CLIENT_CONFIG } from '../adapters/sdk-clients';
 
 // Cold start: settings are checked and clients created once per container.
 const settings = readSettings();
 const telemetry = lambdaTelemetry(SERVICE.reconcile);
-const client = traced(new DynamoDBClient({}));
+const client = traced(new DynamoDBClient(SDK_CLIENT_CONFIG));
 const tableName = requireEnv(ENV.tableName);
-const sns = traced(new SNSClient({}));
+const sns = traced(new SNSClient(SDK_CLIENT_CONFIG));
 const key = new SecretsManagerApiKey(
-  traced(new SecretsManagerClient({})),
+  traced(new SecretsManagerClient(SDK_CLIENT_CONFIG)),
   requireEnv(ENV.airweaveKeySecretArn),
 );
 const deps: Omit<ReconcileDeps, 'api'> = {
@@ -39,7 +40,10 @@ const deps: Omit<ReconcileDeps, 'api'> = {
     },
     {
       notifier: new SnsNotifier(sns, requireEnv(ENV.eventsTopicArn), requireJsonMap(ENV.alertTopicArns)),
-      starter: new SfnStarter(traced(new SFNClient({})), requireJsonMap(ENV.pipelineStateMachineArns)),
+      starter: new SfnStarter(
+        traced(new SFNClient(SDK_CLIENT_CONFIG)),
+        requireJsonMap(ENV.pipelineStateMachineArns),
+      ),
     },
   ),
   registry: new DynamoSourceRegistry(client, tableName),
