@@ -11,6 +11,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { SDK_CLIENT_CONFIG } from '../lambda/adapters/sdk-clients';
 import { dynamoStores } from '../lambda/adapters/store';
 import { SfnStarter } from '../lambda/adapters/sfn-starter';
 import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
@@ -69,12 +70,15 @@ function request(body: unknown, id = `msg_${randomUUID()}`): APIGatewayProxyEven
   };
 }
 
-/** The webhook and the naive handler on one fresh table, every AWS call through the latency model. */
+/**
+ * The webhook and the naive handler on one fresh table, every AWS call through the latency model. The clients
+ * are configured as the functions' are (`SDK_CLIENT_CONFIG`), the naive handler's too.
+ */
 async function wiring(endpoint: string, delayMs: number) {
   const trips = new RoundTrips();
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const dynamo = modelled(
-    new DynamoDBClient({ endpoint, region: 'local', credentials, maxAttempts: 1 }),
+    new DynamoDBClient({ ...SDK_CLIENT_CONFIG, endpoint, region: 'local', credentials, maxAttempts: 1 }),
     'DynamoDB',
     delayMs,
     trips,
@@ -101,7 +105,7 @@ async function wiring(endpoint: string, delayMs: number) {
     watchdog: { every: 5 * 60, stuckAfter: 6 * 3600 },
   };
   const snsClient = modelled(
-    new SNSClient({ endpoint: standIn, region: 'us-east-1', credentials }),
+    new SNSClient({ ...SDK_CLIENT_CONFIG, endpoint: standIn, region: 'us-east-1', credentials }),
     'SNS',
     delayMs,
     trips,
@@ -114,7 +118,7 @@ async function wiring(endpoint: string, delayMs: number) {
     }),
     starter: new SfnStarter(
       modelled(
-        new SFNClient({ endpoint: standIn, region: 'us-east-1', credentials }),
+        new SFNClient({ ...SDK_CLIENT_CONFIG, endpoint: standIn, region: 'us-east-1', credentials }),
         'Step Functions',
         delayMs,
         trips,
