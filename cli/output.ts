@@ -33,3 +33,25 @@ export function drained(): Promise<void> {
     });
   return Promise.all([flush(process.stdout), flush(process.stderr)]).then(() => undefined);
 }
+
+/**
+ * Lines for a stream, written together once per turn of the event loop, in order. The local stack prints
+ * two lines a delivery; under load one write per line was about 3% of its server's CPU. `flush` writes
+ * what is pending at once (before the process exits).
+ */
+export function batchedLines(write: (text: string) => void): { print(line: string): void; flush(): void } {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = `${pending.join('\n')}\n`;
+    pending = [];
+    write(text);
+  };
+  return {
+    print(line) {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(line);
+    },
+    flush,
+  };
+}

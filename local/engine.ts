@@ -24,15 +24,27 @@ export function localDynamoClient(endpoint: string, maxAttempts = 3): DynamoDBCl
   });
 }
 
+/** The stand-in header of the current second (see `unsignedForLoopback`). */
+let stamp = { second: -1, date: '', authorization: '' };
+
 /** SigV4's header shape for an engine that reads it but never verifies it (see `localDynamoClient`). */
 export async function unsignedForLoopback<R extends { headers: Record<string, string> }>(
   request: R,
 ): Promise<R> {
-  const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, ''); // 20261130T223045Z
-  request.headers['x-amz-date'] = date;
-  request.headers.authorization =
-    `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/local/dynamodb/aws4_request, ` +
-    `SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
+  const second = Math.floor(Date.now() / 1000);
+  // The same header for every call within a second: built once, not per call.
+  if (second !== stamp.second) {
+    const date = new Date(second * 1000).toISOString().replace(/[-:]|\.\d{3}/g, ''); // 20261130T223045Z
+    stamp = {
+      second,
+      date,
+      authorization:
+        `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/local/dynamodb/aws4_request, ` +
+        `SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+    };
+  }
+  request.headers['x-amz-date'] = stamp.date;
+  request.headers.authorization = stamp.authorization;
   return request;
 }
 

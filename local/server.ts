@@ -24,7 +24,7 @@ import { formatDuration } from '../lambda/core/duration';
 import { splitSecrets } from '../lambda/core/signature';
 import { ROUTES } from '../lambda/core/stack-contract';
 import { DEFAULT_CONFIG_PATH, fromProjectRoot, LOCAL, localDataDir } from './defaults';
-import { drained } from '../cli/output';
+import { batchedLines, drained } from '../cli/output';
 import { DataFolderInUse, lockDataFolder } from './data-lock';
 import { type LocalStack, startLocalStack } from './stack';
 
@@ -65,6 +65,11 @@ function loadSecrets(dataDir: string): { secrets: string[]; origin: string } {
   return { secrets: [secret], origin: `generated, kept in ${file}` };
 }
 
+// Every line the stack prints goes through one batched writer, so lines keep their order; whatever is
+// pending is written when the process exits, however it exits.
+const stdout = batchedLines((text) => void process.stdout.write(text));
+process.on('exit', stdout.flush);
+
 async function main(): Promise<void> {
   const configPath = process.env.SYNC_EVENTS_CONFIG
     ? fromProjectRoot(process.env.SYNC_EVENTS_CONFIG)
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
     release();
     process.exitCode = code;
     // Everything said is written before the process ends: the last lines are the ones that matter.
+    stdout.flush();
     await drained();
     process.exit(code);
   };
@@ -101,6 +107,7 @@ async function main(): Promise<void> {
       dataDir,
       port: port('PORT', LOCAL.port),
       dynamodbPort: port('DYNAMODB_PORT', LOCAL.dynamodbPort),
+      print: stdout.print,
       airweave: {
         apiUrl: process.env.AIRWEAVE_API_URL || config.airweave.apiUrl,
         apiKey: process.env.AIRWEAVE_API_KEY || undefined,
@@ -122,7 +129,7 @@ async function main(): Promise<void> {
   }
 
   const sendCommand = `npx sync-events send --local --type sync.completed --collection engineering-context-ab123 --source-type github`;
-  console.log(
+  stdout.print(
     [
       'airweave-sync-events: local stack running',
       `  webhook    POST ${stack.url}${ROUTES.webhook}`,
@@ -150,7 +157,7 @@ async function main(): Promise<void> {
       return;
     }
     stoppingSince = Date.now();
-    console.log(`\n${signal}: stopping`);
+    stdout.print(`\n${signal}: stopping`);
     void stop(0);
   };
   process.on('SIGINT', onSignal);
@@ -159,7 +166,7 @@ async function main(): Promise<void> {
   const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) {
-      console.log('the process that started the local stack exited: stopping');
+      stdout.print('the process that started the local stack exited: stopping');
       void stop(0);
     }
   }, 1000).unref();
