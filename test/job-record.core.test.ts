@@ -59,9 +59,16 @@ describe('applyToJob', () => {
       updated_at: at('13:02:00'),
       expires_at: expiresAt(at('13:02:00'), 30),
     });
-    // An event at the time already recorded still refreshes the register (at or after, not only after).
-    const repeat = applyToJob(item, event('sync.cancelled', '13:02:00'), 30);
-    expect(repeat).toMatchObject({ state: 'cancelled', updated_at: at('13:02:00') });
+    // Another state at the time already recorded moves the state; the latest time is already that time.
+    const same = applyToJob(item, event('sync.cancelled', '13:02:00'), 30);
+    expect(same).toMatchObject({ state: 'cancelled', updated_at: at('13:02:00') });
+  });
+
+  it('the same event again changes nothing, so a retried delivery writes nothing to the job', () => {
+    for (const type of ['sync.pending', 'sync.running', 'sync.completed', 'sync.failed']) {
+      const item = applyToJob(undefined, event(type, '13:00:00'), 30);
+      expect(applyToJob(item, event(type, '13:00:00'), 30)).toBeUndefined();
+    }
   });
 
   it('an older event of a lower state moves only its own time, never the state or the latest time', () => {
