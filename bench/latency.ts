@@ -312,6 +312,8 @@ async function roundTripsPerKind(endpoint: string, delayMs: number): Promise<str
 export interface LatencyFigures {
   readonly lines: string[];
   readonly plainRatio: number;
+  /** The floor's p50 over the naive handler's: four calls of the SDK and nothing else. */
+  readonly floorRatio: number;
 }
 
 /**
@@ -406,7 +408,7 @@ export async function latencySection(
     ),
     '',
   ];
-  return { lines, plainRatio };
+  return { lines, plainRatio, floorRatio: floorP50 / naiveP50 };
 }
 
 /** `npx tsx bench/latency.ts`: this section alone. */
