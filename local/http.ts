@@ -113,3 +113,24 @@ function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV
         : result.body;
   response.end(headOnly ? undefined : body);
 }
+
+/**
+ * The handler with at most `limit` calls running at once; the others wait their turn, first come first
+ * served. A call that fails frees its place as one that succeeds does.
+ */
+export function limitInFlight(handler: HttpHandler, limit: number): HttpHandler {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (event) => {
+    if (running < limit) running++;
+    // The place is handed over by the call that finishes, so a newcomer cannot take it first.
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await handler(event);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}

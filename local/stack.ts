@@ -13,7 +13,7 @@ import { makeWebhookHandler } from '../lambda/webhook/app';
 import { boardRoutes, notificationsFeed } from './board';
 import { LOCAL } from './defaults';
 import { ensureTable, localDynamoClient, startEngineProcess } from './engine';
-import { httpListener } from './http';
+import { httpListener, limitInFlight } from './http';
 import { LocalNotifier } from './local-notifier';
 import { LocalPipelineStarter, localPipelines } from './pipeline-runner';
 import { type LocalAirweave, localReconciler } from './reconcile';
@@ -103,7 +103,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const server: Server = createServer(
     httpListener([
-      { matches: (p) => p === ROUTES.webhook, handler: webhook },
+      { matches: (p) => p === ROUTES.webhook, handler: limitInFlight(webhook, LOCAL.deliveriesInFlight) },
       {
         matches: isQueryPath,
         handler: query,
