@@ -52,11 +52,11 @@ function nextTimestamp(): string {
   return `${new Date(clock).toISOString().slice(0, 23)}000Z`;
 }
 
-function payload(overrides: Record<string, unknown>): Record<string, unknown> {
+export function payload(overrides: Record<string, unknown>): Record<string, unknown> {
   return { ...currentPayload(), timestamp: nextTimestamp(), sync_job_id: randomUUID(), ...overrides };
 }
 
-function request(body: unknown, id = `msg_${randomUUID()}`): APIGatewayProxyEventV2 {
+export function request(body: unknown, id = `msg_${randomUUID()}`): APIGatewayProxyEventV2 {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return {
     version: '2.0',
@@ -74,7 +74,7 @@ function request(body: unknown, id = `msg_${randomUUID()}`): APIGatewayProxyEven
  * The webhook and the naive handler on one fresh table, every AWS call through the latency model. The clients
  * are configured as the functions' are (`SDK_CLIENT_CONFIG`), the naive handler's too.
  */
-async function wiring(endpoint: string, delayMs: number) {
+export async function wiring(endpoint: string, delayMs: number) {
   const trips = new RoundTrips();
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const dynamo = modelled(

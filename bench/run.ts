@@ -16,6 +16,7 @@ import { asOfFreshness } from './asof';
 import { badInputSection } from './bad-input';
 import { boardRender } from './board';
 import { cliStartup } from './cli';
+import { lambdaMemorySection } from './lambda-memory';
 import { latencySection } from './latency';
 import { localServerLoad } from './local-load';
 import { reconcileSection } from './reconcile';
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
   try {
     latency = await latencySection(engine.endpoint, Math.ceil(iterations / 2));
     latency.lines.forEach((line) => say(line));
+    for (const line of await lambdaMemorySection(engine.endpoint)) say(line);
     for (const line of (await sdkBundlingSection(engine.endpoint)).lines) say(line);
     for (const line of (await tracerSection(engine.endpoint)).lines) say(line);
     for (const line of (await writeUnitsSection(engine.endpoint)).lines) say(line);
