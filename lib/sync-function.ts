@@ -86,7 +86,8 @@ export interface SyncFunctionProps {
    */
   readonly timeout?: Duration;
   /**
-   * Memory in MB; on Lambda CPU scales with it, and 256 keeps cold starts of the small bundle short.
+   * Memory in MB; on Lambda CPU scales with it. 256 suits the background functions; the two on a request
+   * path take more (`REQUEST_PATH_MEMORY_MB` in webhook-ingress.ts, decided by measurement).
    * @default 256
    */
   readonly memorySize?: number;

@@ -180,11 +180,12 @@ describe('functions', () => {
         logicalId(stack.failureIndexStamp.function),
       ].sort(),
     );
-    for (const [roleId, timeout] of [
-      [ids.webhookRole, 10],
-      [ids.queryRole, 10],
-      [ids.watchdogRole, 60],
-      [logicalId(stack.failureIndexStamp.function.role!), 30],
+    // The two functions on a request path get more memory, hence CPU (lib/webhook-ingress.ts); the rest 256 MB.
+    for (const [roleId, timeout, memory] of [
+      [ids.webhookRole, 10, 1024],
+      [ids.queryRole, 10, 1024],
+      [ids.watchdogRole, 60, 256],
+      [logicalId(stack.failureIndexStamp.function.role!), 30, 256],
     ] as const) {
       const logGroup = new Capture();
       template.hasResourceProperties('AWS::Lambda::Function', {
@@ -192,7 +193,7 @@ describe('functions', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        MemorySize: 256,
+        MemorySize: memory,
         Timeout: timeout,
         // Tracing off, by measurement (lib/sync-function.ts): no TracingConfig, and no X-Ray grant.
         TracingConfig: Match.absent(),
