@@ -381,7 +381,8 @@ export async function latencySection(
       'SNS and Step Functions are a stand-in that answers after the delay and enforces their documented limits ' +
       '(`bench/aws-stand-in.ts`). The kinds run interleaved in one loop, so the ratios compare like with like. ' +
       "What remains above the round trips is the function's own CPU (the column beside them, measured in the " +
-      "same loop): signature, parsing, and the SDK's work per call (serialization, signing, parsing the answer).",
+      "same loop): signature, parsing, and the SDK's work per call (serialization, signing, parsing the answer). " +
+      'The handler has a whole core here, as a function of 1,769 MB would; the next section gives it the CPU share of smaller sizes.',
     '',
     ...markdownTable(
       ['delivery', 'round trips', 'CPU (p50)', 'p50', 'p99', 'p50 / naive', 'p99 / naive'],
