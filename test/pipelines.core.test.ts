@@ -122,6 +122,20 @@ describe('advancePipelines', () => {
     expect(notifier.alerts).toHaveLength(1);
   });
 
+  it("a failure reads no gate: blocking needs only the collection's sources", async () => {
+    let gateReads = 0;
+    const { deliver, notifier } = setup((real) =>
+      Object.assign(Object.create(real) as PipelineGates, {
+        pipelineGate: (name: string) => (gateReads++, real.pipelineGate(name)),
+      }),
+    );
+    expect(await deliver(event('sync.failed', 'github', 'g1', '13:00:00'))).toEqual([
+      { pipeline: 'analysis', decision: 'blocked' },
+    ]);
+    expect(notifier.alerts).toHaveLength(1);
+    expect(gateReads).toBe(0);
+  });
+
   it('a pipeline without a team alerts the default team', async () => {
     const { deliver, notifier, deps } = setup();
     deps.pipelines = [{ ...spec, team: undefined }];

@@ -45,27 +45,31 @@ export async function advancePipelines(
 ): Promise<PipelineOutcome[]> {
   const specs = pipelinesFor(deps.pipelines, event);
   if (specs.length === 0 || (event.state !== 'completed' && event.state !== 'failed')) return [];
-  // A completion reads each gate beside the collection's records, not after them: the gate needs both,
-  // neither read depends on the other (the claim's version condition is what orders concurrent
-  // completions, whatever either read saw), and that is one round trip less. A failure reads no gate.
-  const [collection, gates] = await Promise.all([
-    deps.freshness.collectionFreshness(event.collection_readable_id),
-    event.state === 'completed' ? Promise.all(specs.map((spec) => deps.gates.pipelineGate(spec.name))) : [],
-  ]);
-  // A retired source (deleted in Airweave) neither blocks a pipeline nor counts towards one.
-  const records = collection.filter((r) => r.retired_at === null);
   if (event.state === 'failed') {
     // Only a failure that is still the source's latest terminal state blocks: a retried old failure
     // arriving after a newer success must not block the pipeline or alert.
-    const source = records.find((r) => r.source_key === event.source_key);
+    const source = (await liveRecords(deps, event)).find((r) => r.source_key === event.source_key);
     const current =
       source?.last_terminal_state === 'failed' && source.last_failure_job_id === event.sync_job_id;
     if (!current) return specs.map((spec) => ({ pipeline: spec.name, decision: 'late-failure' as const }));
     return Promise.all(specs.map((spec) => block(deps, spec, event, claimant, now)));
   }
+  // A completion reads each gate beside the collection's records, not after them: the gate needs both,
+  // neither read depends on the other (the claim's version condition is what orders concurrent
+  // completions, whatever either read saw), and that is one round trip less.
+  const [records, gates] = await Promise.all([
+    liveRecords(deps, event),
+    Promise.all(specs.map((spec) => deps.gates.pipelineGate(spec.name))),
+  ]);
   return Promise.all(
     specs.map((spec, i) => startIfReady(deps, spec, event, records, gates[i], claimant.message, now)),
   );
+}
+
+/** The collection's sources; a retired one (deleted in Airweave) neither blocks a pipeline nor counts towards one. */
+async function liveRecords(deps: PipelineDeps, event: SyncEvent) {
+  const records = await deps.freshness.collectionFreshness(event.collection_readable_id);
+  return records.filter((r) => r.retired_at === null);
 }
 
 async function block(
