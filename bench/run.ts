@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     `- Latency: a plain event is one round trip (its three writes and the publish overlap), ${latency.plainRatio.toFixed(2)}x the naive handler's p50 under the same model (target 1.2x, ${latency.plainRatio <= 1.2 ? 'met' : 'missed'}). The floor, the same four SDK calls and nothing else, is ${latency.floorRatio.toFixed(2)}x: the SDK's CPU for three more calls is most of the difference, the function's own work the rest. The SDK clients are already set for it (plain commands, middleware resolved once per command type: \`lambda/adapters/sdk-clients.ts\`).`,
   );
   say(
-    `- Local server: ${load.lost} events lost and ${load.duplicateEffects} duplicate effects. Throughput is bound by the embedded engine (dynalite runs every request on one core, each event is 3 conditional writes on 2 indexes); DynamoDB itself has no such ceiling.`,
+    `- Local server: ${load.lost} events lost and ${load.duplicateEffects} duplicate effects. Throughput is bound by the CPU of this 2-core machine, shared by the local server (mostly the SDK's work per call), the engine (dynalite, one request at a time) and the sender; DynamoDB itself has no such ceiling.`,
   );
   // Sections other commands measure (`npm run mutate` takes far longer than this run) are kept as they are.
   const file = path.join(ROOT, 'BENCHMARKS.md');

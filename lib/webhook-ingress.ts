@@ -21,9 +21,10 @@ import { indexWildcardFinding } from './sync-table';
 /**
  * Memory of the two functions someone waits on (the sender for its answer, a reader for freshness). Lambda
  * gives CPU in proportion to memory, and their time is mostly CPU (the SDK's work per call): with the CPU
- * share enforced, a plain delivery takes a p50 of 12 ms at 1,024 MB against 59 ms at 256 MB, for the same
- * compute cost per event, since the shorter duration pays for the larger size (BENCHMARKS.md, "Webhook
- * memory size"). Above it, 1,769 MB (a whole vCPU) buys about 1 ms more for 17% more.
+ * share enforced, a plain delivery's p50 is about a fifth of its time at 256 MB (12-14 ms against about 60
+ * ms), for the same compute cost per event, since the shorter duration pays for the larger size
+ * (BENCHMARKS.md, "Webhook memory size"). Above it, 1,769 MB (a whole vCPU) buys little at the p50 for
+ * about 15% more.
  */
 const REQUEST_PATH_MEMORY_MB = 1024;
 
