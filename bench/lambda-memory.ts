@@ -80,11 +80,12 @@ async function measure(
   periodUs: number,
   rounds: number,
 ): Promise<MemorySample> {
+  // The group first: a process left waiting for a `go` that never comes would keep the bench alive.
+  const dir = controller.create(`airweave-bench-${memory}-${periodUs}`, memory / ONE_VCPU_MB, periodUs);
   const child = fork(path.join(__dirname, 'lambda-memory-child.ts'), [endpoint, String(rounds)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const dir = controller.create(`airweave-bench-${memory}-${periodUs}`, memory / ONE_VCPU_MB, periodUs);
   try {
     await once(child, (m): m is 'ready' => m === 'ready');
     // The whole process (every thread) moves into the group before it measures anything.
