@@ -1,8 +1,7 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { StampStore } from '../core/failure-index-stamp';
 import { keys } from '../core/table-schema';
-import { conditionally } from './store/dynamo-table';
+import { conditionally, toWire } from './store/dynamo-table';
 import { failureIndexSinceItem } from './table-definition';
 
 /**
@@ -10,21 +9,17 @@ import { failureIndexSinceItem } from './table-definition';
  * back, both on the `META` partition only (the stamp function's role is limited to that partition).
  */
 export class DynamoStampStore implements StampStore {
-  private readonly doc: DynamoDBDocumentClient;
-
-  constructor(client: DynamoDBClient) {
-    this.doc = DynamoDBDocumentClient.from(client);
-  }
+  constructor(private readonly client: DynamoDBClient) {}
 
   async write(tableName: string, since: string): Promise<boolean> {
     const written = await conditionally(() =>
-      this.doc.send(
-        new PutCommand({
+      this.client.send(
+        new PutItemCommand({
           TableName: tableName,
-          Item: failureIndexSinceItem(since),
+          Item: toWire(failureIndexSinceItem(since)),
           // A retry of this very write (the SDK's, after a lost answer) finds its own stamp: written, not kept.
           ConditionExpression: 'attribute_not_exists(pk) OR since = :since',
-          ExpressionAttributeValues: { ':since': since },
+          ExpressionAttributeValues: toWire({ ':since': since }),
         }),
       ),
     );
@@ -34,12 +29,12 @@ export class DynamoStampStore implements StampStore {
   async takeBack(tableName: string, since: string): Promise<boolean> {
     try {
       const deleted = await conditionally(() =>
-        this.doc.send(
-          new DeleteCommand({
+        this.client.send(
+          new DeleteItemCommand({
             TableName: tableName,
-            Key: keys.failureIndexSince(),
+            Key: toWire(keys.failureIndexSince()),
             ConditionExpression: 'since = :since',
-            ExpressionAttributeValues: { ':since': since },
+            ExpressionAttributeValues: toWire({ ':since': since }),
           }),
         ),
       );

@@ -38,7 +38,7 @@ export async function conditionally<T>(write: () => Promise<T>): Promise<T | fal
 
 type Wire = Record<string, AttributeValue>;
 /** Plain values to DynamoDB's attribute values; an undefined attribute is left out, as absent. */
-const toWire = (item: Readonly<Record<string, unknown>>): Wire =>
+export const toWire = (item: Readonly<Record<string, unknown>>): Wire =>
   marshall(item, { removeUndefinedValues: true });
 const fromWire = (item: Wire): Item => unmarshall(item);
 
