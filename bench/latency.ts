@@ -11,7 +11,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { SDK_CLIENT_CONFIG } from '../lambda/adapters/sdk-clients';
+import { reusingSigner, SDK_CLIENT_CONFIG } from '../lambda/adapters/sdk-clients';
 import { dynamoStores } from '../lambda/adapters/store';
 import { SfnStarter } from '../lambda/adapters/sfn-starter';
 import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
@@ -72,13 +72,15 @@ export function request(body: unknown, id = `msg_${randomUUID()}`): APIGatewayPr
 
 /**
  * The webhook and the naive handler on one fresh table, every AWS call through the latency model. The clients
- * are configured as the functions' are (`SDK_CLIENT_CONFIG`), the naive handler's too.
+ * are configured as the functions' are (`SDK_CLIENT_CONFIG`, `reusingSigner`), the naive handler's too.
  */
 export async function wiring(endpoint: string, delayMs: number) {
   const trips = new RoundTrips();
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const dynamo = modelled(
-    new DynamoDBClient({ ...SDK_CLIENT_CONFIG, endpoint, region: 'local', credentials, maxAttempts: 1 }),
+    reusingSigner(
+      new DynamoDBClient({ ...SDK_CLIENT_CONFIG, endpoint, region: 'local', credentials, maxAttempts: 1 }),
+    ),
     'DynamoDB',
     delayMs,
     trips,
@@ -105,7 +107,9 @@ export async function wiring(endpoint: string, delayMs: number) {
     watchdog: { every: 5 * 60, stuckAfter: 6 * 3600 },
   };
   const snsClient = modelled(
-    new SNSClient({ ...SDK_CLIENT_CONFIG, endpoint: standIn, region: 'us-east-1', credentials }),
+    reusingSigner(
+      new SNSClient({ ...SDK_CLIENT_CONFIG, endpoint: standIn, region: 'us-east-1', credentials }),
+    ),
     'SNS',
     delayMs,
     trips,
@@ -118,7 +122,9 @@ export async function wiring(endpoint: string, delayMs: number) {
     }),
     starter: new SfnStarter(
       modelled(
-        new SFNClient({ ...SDK_CLIENT_CONFIG, endpoint: standIn, region: 'us-east-1', credentials }),
+        reusingSigner(
+          new SFNClient({ ...SDK_CLIENT_CONFIG, endpoint: standIn, region: 'us-east-1', credentials }),
+        ),
         'Step Functions',
         delayMs,
         trips,
