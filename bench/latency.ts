@@ -11,7 +11,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { reusingSigner, SDK_CLIENT_CONFIG } from '../lambda/adapters/sdk-clients';
+import { SDK_CLIENT_CONFIG, tuned } from '../lambda/adapters/sdk-clients';
 import { dynamoStores } from '../lambda/adapters/store';
 import { SfnStarter } from '../lambda/adapters/sfn-starter';
 import { StaticSigningKeys } from '../lambda/adapters/signing-keys';
@@ -72,13 +72,13 @@ export function request(body: unknown, id = `msg_${randomUUID()}`): APIGatewayPr
 
 /**
  * The webhook and the naive handler on one fresh table, every AWS call through the latency model. The clients
- * are configured as the functions' are (`SDK_CLIENT_CONFIG`, `reusingSigner`), the naive handler's too.
+ * are configured as the functions' are (`SDK_CLIENT_CONFIG`, `tuned`), the naive handler's too.
  */
 export async function wiring(endpoint: string, delayMs: number) {
   const trips = new RoundTrips();
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const dynamo = modelled(
-    reusingSigner(
+    tuned(
       new DynamoDBClient({ ...SDK_CLIENT_CONFIG, endpoint, region: 'local', credentials, maxAttempts: 1 }),
     ),
     'DynamoDB',
@@ -107,9 +107,7 @@ export async function wiring(endpoint: string, delayMs: number) {
     watchdog: { every: 5 * 60, stuckAfter: 6 * 3600 },
   };
   const snsClient = modelled(
-    reusingSigner(
-      new SNSClient({ ...SDK_CLIENT_CONFIG, endpoint: standIn, region: 'us-east-1', credentials }),
-    ),
+    tuned(new SNSClient({ ...SDK_CLIENT_CONFIG, endpoint: standIn, region: 'us-east-1', credentials })),
     'SNS',
     delayMs,
     trips,
@@ -122,9 +120,7 @@ export async function wiring(endpoint: string, delayMs: number) {
     }),
     starter: new SfnStarter(
       modelled(
-        reusingSigner(
-          new SFNClient({ ...SDK_CLIENT_CONFIG, endpoint: standIn, region: 'us-east-1', credentials }),
-        ),
+        tuned(new SFNClient({ ...SDK_CLIENT_CONFIG, endpoint: standIn, region: 'us-east-1', credentials })),
         'Step Functions',
         delayMs,
         trips,

@@ -1,5 +1,5 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { reusingSigner, SDK_CLIENT_CONFIG } from '../lambda/adapters/sdk-clients';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { reusingSigner, SDK_CLIENT_CONFIG, tuned, withoutSdkLogging } from '../lambda/adapters/sdk-clients';
 import { type Engine, startEngine } from './helpers/engine';
 
 /**
@@ -116,4 +116,51 @@ test('auth schemes of other regions or services get signers of their own', async
   expect(await fake.config.signer(scheme('us-east-1'))).not.toBe(first);
   expect(await fake.config.signer(scheme('eu-west-1', 'sns'))).not.toBe(first);
   expect(built).toHaveLength(3);
+});
+
+describe('withoutSdkLogging', () => {
+  /**
+   * A client whose SDK logger records the errors it is handed (the middleware's failed-call path; config
+   * resolution logs debug lines of its own), and a conditional put the engine refuses.
+   */
+  function refused(strip: (client: DynamoDBClient) => DynamoDBClient) {
+    const handed: unknown[] = [];
+    const record = (...content: unknown[]) => handed.push(content);
+    const ignore = () => {};
+    const dynamo = strip(
+      new DynamoDBClient({
+        ...SDK_CLIENT_CONFIG,
+        endpoint: engine.endpoint,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIDA', secretAccessKey: 'a' },
+        maxAttempts: 1,
+        logger: { debug: ignore, info: ignore, warn: ignore, error: record },
+      }),
+    );
+    const put = dynamo.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: 'absent' }, sk: { S: 'absent' } },
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
+    return { put, handed };
+  }
+
+  test('a refused write hands the SDK logger nothing, and the caller still gets the refusal', async () => {
+    const { put, handed } = refused((client) => withoutSdkLogging(client));
+    await expect(put).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect(handed).toEqual([]);
+  });
+
+  test('the SDK would otherwise copy the refused request for its logger (what the middleware costs)', async () => {
+    const { put, handed } = refused((client) => client);
+    await expect(put).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect(handed).toHaveLength(1);
+  });
+
+  test('tuned clients are stripped of it too', () => {
+    const client = tuned(new DynamoDBClient({ ...SDK_CLIENT_CONFIG, region: 'eu-west-1' }));
+    expect(client.middlewareStack.identify().some((name) => name.startsWith('loggerMiddleware'))).toBe(false);
+  });
 });

@@ -14,6 +14,32 @@ type SignerProvider = DynamoDBClientResolvedConfig['signer'];
 interface SigningClient {
   readonly config: { signer: SignerProvider };
 }
+interface StackedClient {
+  readonly middlewareStack: { remove(name: string): boolean };
+}
+
+/**
+ * How every function's client is made cheaper per call once created (`new XClient(SDK_CLIENT_CONFIG)`):
+ * one signer for its lifetime (`reusingSigner`), and no SDK logger middleware (`withoutSdkLogging`).
+ */
+export function tuned<T extends SigningClient & StackedClient>(client: T): T {
+  return withoutSdkLogging(reusingSigner(client));
+}
+
+/**
+ * The client without the SDK's logger middleware, which hands each call's input and output to the client's
+ * `logger`. No client here sets one (the functions log through Powertools, the local stack through its
+ * console; the default is the SDK's NoOpLogger), yet on every failed call the middleware first builds a
+ * redacted copy of the whole request for that logger. Every duplicate or late event and every lost claim
+ * is a refused conditional write, so a duplicate delivery paid about 0.45 ms of CPU for copies nobody
+ * read (7.48 -> 7.02 ms side by side, 2,200 interleaved deliveries). Errors are unchanged: the
+ * deserializer makes them, and the caller still gets every one. A client that needs the SDK's own
+ * logging again is created without this.
+ */
+export function withoutSdkLogging<T extends StackedClient>(client: T): T {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
 
 /**
  * The client, signing with one SignatureV4 per auth scheme for its lifetime instead of one per call. The

@@ -6,7 +6,7 @@ import { readSettings, requireEnv } from '../adapters/settings';
 import { compose } from '../compose';
 import { ENV } from '../core/table-schema';
 import { makeQueryHandler } from './app';
-import { reusingSigner, SDK_CLIENT_CONFIG } from '../adapters/sdk-clients';
+import { SDK_CLIENT_CONFIG, tuned } from '../adapters/sdk-clients';
 
 const settings = readSettings();
 const telemetry = lambdaTelemetry('query');
@@ -14,7 +14,7 @@ export const handler = telemetry.inContext(
   makeQueryHandler(
     compose(
       {
-        stores: dynamoStores(traced(reusingSigner(new DynamoDBClient(SDK_CLIENT_CONFIG))), {
+        stores: dynamoStores(traced(tuned(new DynamoDBClient(SDK_CLIENT_CONFIG))), {
           tableName: requireEnv(ENV.tableName),
           retentionDays: settings.retentionDays,
         }),

@@ -18,16 +18,16 @@ import type { SyncEvent } from '../core/events';
 import { SERVICE } from '../core/metrics';
 import { reconcileOnSuspicion, type ReconcileDeps, runReconcile } from '../core/reconcile';
 import { ENV } from '../core/table-schema';
-import { reusingSigner, SDK_CLIENT_CONFIG } from '../adapters/sdk-clients';
+import { SDK_CLIENT_CONFIG, tuned } from '../adapters/sdk-clients';
 
 // Cold start: settings are checked and clients created once per container.
 const settings = readSettings();
 const telemetry = lambdaTelemetry(SERVICE.reconcile);
-const client = traced(reusingSigner(new DynamoDBClient(SDK_CLIENT_CONFIG)));
+const client = traced(tuned(new DynamoDBClient(SDK_CLIENT_CONFIG)));
 const tableName = requireEnv(ENV.tableName);
-const sns = traced(reusingSigner(new SNSClient(SDK_CLIENT_CONFIG)));
+const sns = traced(tuned(new SNSClient(SDK_CLIENT_CONFIG)));
 const key = new SecretsManagerApiKey(
-  traced(reusingSigner(new SecretsManagerClient(SDK_CLIENT_CONFIG))),
+  traced(tuned(new SecretsManagerClient(SDK_CLIENT_CONFIG))),
   requireEnv(ENV.airweaveKeySecretArn),
 );
 const deps: Omit<ReconcileDeps, 'api'> = {
@@ -41,7 +41,7 @@ const deps: Omit<ReconcileDeps, 'api'> = {
     {
       notifier: new SnsNotifier(sns, requireEnv(ENV.eventsTopicArn), requireJsonMap(ENV.alertTopicArns)),
       starter: new SfnStarter(
-        traced(reusingSigner(new SFNClient(SDK_CLIENT_CONFIG))),
+        traced(tuned(new SFNClient(SDK_CLIENT_CONFIG))),
         requireJsonMap(ENV.pipelineStateMachineArns),
       ),
     },

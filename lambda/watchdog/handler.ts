@@ -9,13 +9,13 @@ import { compose } from '../compose';
 import { SERVICE } from '../core/metrics';
 import { ENV } from '../core/table-schema';
 import { runWatchdog } from '../core/watchdog';
-import { reusingSigner, SDK_CLIENT_CONFIG } from '../adapters/sdk-clients';
+import { SDK_CLIENT_CONFIG, tuned } from '../adapters/sdk-clients';
 
 const settings = readSettings();
 const telemetry = lambdaTelemetry(SERVICE.watchdog);
 const deps = compose(
   {
-    stores: dynamoStores(traced(reusingSigner(new DynamoDBClient(SDK_CLIENT_CONFIG))), {
+    stores: dynamoStores(traced(tuned(new DynamoDBClient(SDK_CLIENT_CONFIG))), {
       tableName: requireEnv(ENV.tableName),
       retentionDays: settings.retentionDays,
     }),
@@ -25,7 +25,7 @@ const deps = compose(
   },
   {
     notifier: new SnsNotifier(
-      traced(reusingSigner(new SNSClient(SDK_CLIENT_CONFIG))),
+      traced(tuned(new SNSClient(SDK_CLIENT_CONFIG))),
       requireEnv(ENV.eventsTopicArn),
       requireJsonMap(ENV.alertTopicArns),
     ),

@@ -15,12 +15,12 @@ import { ENV } from '../core/table-schema';
 import type { SyncEvent } from '../core/events';
 import type { PipelineStarter } from '../core/ports';
 import { makeWebhookHandler } from './app';
-import { reusingSigner, SDK_CLIENT_CONFIG } from '../adapters/sdk-clients';
+import { SDK_CLIENT_CONFIG, tuned } from '../adapters/sdk-clients';
 
 // Cold start: settings are checked and clients created once per container, not per request.
 const settings = readSettings();
 const telemetry = lambdaTelemetry(SERVICE.webhook);
-const dynamodb = traced(reusingSigner(new DynamoDBClient(SDK_CLIENT_CONFIG)));
+const dynamodb = traced(tuned(new DynamoDBClient(SDK_CLIENT_CONFIG)));
 const tableName = requireEnv(ENV.tableName);
 // Set by the stack when the reconciler is deployed (lib/reconciler.ts); absent, no suspicion is handed over.
 const reconcileFunction = process.env[ENV.reconcileFunctionName];
@@ -50,13 +50,13 @@ export const handler = telemetry.inContext(
       },
       {
         notifier: new SnsNotifier(
-          traced(reusingSigner(new SNSClient(SDK_CLIENT_CONFIG))),
+          traced(tuned(new SNSClient(SDK_CLIENT_CONFIG))),
           requireEnv(ENV.eventsTopicArn),
           requireJsonMap(ENV.alertTopicArns),
         ),
         starter,
         keys: new SecretsManagerSigningKeys(
-          traced(reusingSigner(new SecretsManagerClient(SDK_CLIENT_CONFIG))),
+          traced(tuned(new SecretsManagerClient(SDK_CLIENT_CONFIG))),
           requireEnv(ENV.secretArn),
         ),
         registry: new DynamoSourceRegistry(dynamodb, tableName),
