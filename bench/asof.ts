@@ -7,10 +7,10 @@
  * every event at or before T (what a rebuild without the stopping rule would cost). Run alone with
  * `npx tsx bench/asof.ts`; `npm run bench` includes it.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { performance } from 'node:perf_hooks';
 import { dynamoStores, memoryStores } from '../lambda/adapters/store';
+import { toWire } from '../lambda/adapters/store/dynamo-table';
 import type { FreshnessRule } from '../lambda/core/config';
 import type { SyncEvent } from '../lambda/core/events';
 import { collectionFreshnessAt, type FreshnessAtDeps } from '../lambda/core/freshness-at';
@@ -108,8 +108,7 @@ export async function load(
       await memory.recorder.advanceJob(event);
       await memory.recorder.advanceFreshness(event);
     }
-  const doc = DynamoDBDocumentClient.from(client);
-  const items = memory.table.items();
+  const items = memory.table.items().map(toWire);
   const batches: Array<typeof items> = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
   let next = 0;
@@ -118,7 +117,9 @@ export async function load(
       while (next < batches.length) {
         let requests = (batches[next++] as typeof items).map((Item) => ({ PutRequest: { Item } }));
         while (requests.length > 0) {
-          const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+          const out = await client.send(
+            new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }),
+          );
           requests = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
         }
       }

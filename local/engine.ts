@@ -1,9 +1,18 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+  type ScanCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
+import { SDK_CLIENT_CONFIG, withoutSdkLogging } from '../lambda/adapters/sdk-clients';
+import { toWire } from '../lambda/adapters/store/dynamo-table';
 import { createTableInput, failureIndexSinceItem } from '../lambda/adapters/table-definition';
 
 /**
@@ -13,15 +22,20 @@ import { createTableInput, failureIndexSinceItem } from '../lambda/adapters/tabl
  * request carries an Authorization header of SigV4's form, with a date, and never checks the signature
  * itself; under load the signing (canonical request, body hash, HMACs) was about 7% of the local
  * server's CPU. The header below has that form and says what it is: a stand-in signature of zeros.
+ * Otherwise it is made as the functions' clients are (`SDK_CLIENT_CONFIG`, no SDK logger middleware), so
+ * the local stack pays what they pay per call.
  */
 export function localDynamoClient(endpoint: string, maxAttempts = 3): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts,
-    signer: { sign: unsignedForLoopback },
-  });
+  return withoutSdkLogging(
+    new DynamoDBClient({
+      ...SDK_CLIENT_CONFIG,
+      endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts,
+      signer: { sign: unsignedForLoopback },
+    }),
+  );
 }
 
 /** The stand-in header of the current second (see `unsignedForLoopback`). */
@@ -240,9 +254,7 @@ export async function ensureTable(
 
 /** Marks a table created with the failure index as holding every failure (see `failureIndexSinceItem`). */
 export async function stampFailureIndex(client: DynamoDBClient, tableName: string): Promise<void> {
-  await DynamoDBDocumentClient.from(client).send(
-    new PutCommand({ TableName: tableName, Item: failureIndexSinceItem() }),
-  );
+  await client.send(new PutItemCommand({ TableName: tableName, Item: toWire(failureIndexSinceItem()) }));
 }
 
 /** Every item of a table, as plain values (every page: a Scan stops at 1 MB). For tests and the benchmark. */
@@ -250,12 +262,11 @@ export async function scanTable(
   client: DynamoDBClient,
   tableName: string,
 ): Promise<Record<string, unknown>[]> {
-  const doc = DynamoDBDocumentClient.from(client);
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
+  let start: ScanCommandInput['ExclusiveStartKey'];
   do {
-    const out = await doc.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
-    items.push(...(out.Items ?? []));
+    const out = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []).map((item) => unmarshall(item)));
     start = out.LastEvaluatedKey;
   } while (start);
   return items;

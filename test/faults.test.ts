@@ -2,7 +2,12 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../lambda/adapters/table-definition';
 import type { PipelineSpec } from '../lambda/core/pipeline-gate';
-import { localDynamoClient, startEngine as startLocalEngine, type LocalEngine } from '../local/engine';
+import {
+  localDynamoClient,
+  scanTable,
+  startEngine as startLocalEngine,
+  type LocalEngine,
+} from '../local/engine';
 import { currentPayload, signedRequest } from '../harness/deliveries';
 import { RecordingNotifier } from '../harness/recording-notifier';
 import { RecordingStarter } from '../harness/recording-starter';
@@ -175,11 +180,7 @@ async function setup() {
   const notifier = new RecordingNotifier();
   const starter = new RecordingStarter();
   const wiring = wire(client, table, { routes, pipelines: [pipeline], notifier, starter });
-  const scan = async () => {
-    const { DynamoDBDocumentClient, ScanCommand } = await import('@aws-sdk/lib-dynamodb');
-    const out = await DynamoDBDocumentClient.from(client).send(new ScanCommand({ TableName: table }));
-    return out.Items ?? [];
-  };
+  const scan = () => scanTable(client, table);
   return { ...wiring, notifier, starter, scan };
 }
 
