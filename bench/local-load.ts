@@ -167,9 +167,9 @@ export async function localServerLoad(total: number, concurrency: number) {
       }
     }),
   );
+  const seconds = (performance.now() - started) / 1000;
   const sender = process.cpuUsage(senderBefore);
   agent.destroy();
-  const seconds = (performance.now() - started) / 1000;
   const cpuAfter = treeCpu(child.pid as number);
   const cpu =
     cpuBefore && cpuAfter

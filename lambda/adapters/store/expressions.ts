@@ -1,11 +1,6 @@
 import type { Change, Condition } from '../../core/conditions';
 
 /**
- * Compiles the core's rules (`core/conditions.ts`) into DynamoDB expressions: every attribute name and
- * value goes through a placeholder, so no reserved word (`state`, `consumed`...) or user value ever ends
- * up in expression text.
- */
-/**
  * Placeholders made once: a placeholder built fresh for every write is a new string that becomes a
  * property key of the command, which V8 must intern (hash, look up) each time; these are interned once.
  */
@@ -13,6 +8,11 @@ const PLACEHOLDERS = 64;
 const NAME_PLACEHOLDERS = Array.from({ length: PLACEHOLDERS }, (_, i) => `#n${i}`);
 const VALUE_PLACEHOLDERS = Array.from({ length: PLACEHOLDERS }, (_, i) => `:v${i}`);
 
+/**
+ * Compiles the core's rules (`core/conditions.ts`) into DynamoDB expressions: every attribute name and
+ * value goes through a placeholder, so no reserved word (`state`, `consumed`...) or user value ever ends
+ * up in expression text.
+ */
 export class Expressions {
   private readonly names = new Map<string, string>();
   private readonly values = new Map<string, unknown>();
