@@ -6,13 +6,12 @@ import {
   ScanCommand,
   type ScanCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { SDK_CLIENT_CONFIG, withoutSdkLogging } from '../lambda/adapters/sdk-clients';
-import { toWire } from '../lambda/adapters/store/dynamo-table';
+import { fromWire, toWire } from '../lambda/adapters/store/dynamo-table';
 import { createTableInput, failureIndexSinceItem } from '../lambda/adapters/table-definition';
 
 /**
@@ -266,7 +265,7 @@ export async function scanTable(
   let start: ScanCommandInput['ExclusiveStartKey'];
   do {
     const out = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
-    items.push(...(out.Items ?? []).map((item) => unmarshall(item)));
+    items.push(...(out.Items ?? []).map(fromWire));
     start = out.LastEvaluatedKey;
   } while (start);
   return items;

@@ -1,5 +1,11 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { reusingSigner, SDK_CLIENT_CONFIG, tuned, withoutSdkLogging } from '../lambda/adapters/sdk-clients';
+import {
+  functionClient,
+  reusingSigner,
+  SDK_CLIENT_CONFIG,
+  tuned,
+  withoutSdkLogging,
+} from '../lambda/adapters/sdk-clients';
 import { type Engine, startEngine } from './helpers/engine';
 
 /**
@@ -163,4 +169,24 @@ describe('withoutSdkLogging', () => {
     const client = tuned(new DynamoDBClient({ ...SDK_CLIENT_CONFIG, region: 'eu-west-1' }));
     expect(client.middlewareStack.identify().some((name) => name.startsWith('loggerMiddleware'))).toBe(false);
   });
+});
+
+test("a function's client is made with the shared config, one signer and no SDK logger middleware", async () => {
+  const previous = process.env.AWS_REGION;
+  process.env.AWS_REGION = 'eu-west-1';
+  try {
+    const client = functionClient(DynamoDBClient);
+    expect(client.config.cacheMiddleware).toBe(true);
+    expect(client.middlewareStack.identify().some((name) => name.startsWith('loggerMiddleware'))).toBe(false);
+    const scheme = {
+      name: 'sigv4',
+      signingRegion: 'eu-west-1',
+      signingName: 'dynamodb',
+      properties: {},
+    } as never;
+    expect(client.config.signer(scheme)).toBe(client.config.signer(scheme));
+  } finally {
+    if (previous === undefined) delete process.env.AWS_REGION;
+    else process.env.AWS_REGION = previous;
+  }
 });

@@ -1,7 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { SyncEvent } from '../core/events';
-import { traced } from './tracing';
-import { SDK_CLIENT_CONFIG, tuned } from './sdk-clients';
+import { functionClient } from './sdk-clients';
 
 /**
  * The webhook's `reconcileSoon` on AWS: an asynchronous invocation of the reconcile function (Lambda queues
@@ -25,5 +24,5 @@ export function invokeReconcile(client: LambdaClient, functionName: string) {
 
 /** `invokeReconcile` with a client of its own (the function's role and region), for a handler that loads it on first use. */
 export function functionReconcileInvoker(functionName: string) {
-  return invokeReconcile(traced(tuned(new LambdaClient(SDK_CLIENT_CONFIG))), functionName);
+  return invokeReconcile(functionClient(LambdaClient), functionName);
 }

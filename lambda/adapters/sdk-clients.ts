@@ -1,4 +1,5 @@
 import type { DynamoDBClientResolvedConfig } from '@aws-sdk/client-dynamodb';
+import { traced } from './tracing';
 
 /**
  * What every function's AWS SDK client is created with. `cacheMiddleware`: the client resolves a
@@ -16,6 +17,17 @@ interface SigningClient {
 }
 interface StackedClient {
   readonly middlewareStack: { remove(name: string): boolean };
+}
+
+/**
+ * A function's client of an AWS service, made the one way every function makes them: with
+ * `SDK_CLIENT_CONFIG`, cheaper per call (`tuned`) and passed through `traced`. The function's role,
+ * region and credentials come from its environment, as the SDK reads them.
+ */
+export function functionClient<C extends SigningClient & StackedClient>(
+  Client: new (config: typeof SDK_CLIENT_CONFIG) => C,
+): C {
+  return traced(tuned(new Client(SDK_CLIENT_CONFIG)));
 }
 
 /**

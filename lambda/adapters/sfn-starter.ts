@@ -1,8 +1,7 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SettingError } from '../core/errors';
 import type { PipelineStarter } from '../core/ports';
-import { traced } from './tracing';
-import { SDK_CLIENT_CONFIG, tuned } from './sdk-clients';
+import { functionClient } from './sdk-clients';
 
 /**
  * Starts a pipeline's Standard state machine. Step Functions answers a repeated StartExecution with the
@@ -28,5 +27,5 @@ export class SfnStarter implements PipelineStarter {
 
 /** A starter with a client of its own (the function's role and region), for a handler that loads it on first use. */
 export function functionSfnStarter(stateMachineArns: Readonly<Record<string, string>>): SfnStarter {
-  return new SfnStarter(traced(tuned(new SFNClient(SDK_CLIENT_CONFIG))), stateMachineArns);
+  return new SfnStarter(functionClient(SFNClient), stateMachineArns);
 }

@@ -1,12 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoStores } from '../adapters/store';
 import { lambdaTelemetry } from '../adapters/telemetry';
-import { traced } from '../adapters/tracing';
 import { readSettings, requireEnv } from '../adapters/settings';
 import { compose } from '../compose';
 import { ENV } from '../core/table-schema';
 import { makeQueryHandler } from './app';
-import { SDK_CLIENT_CONFIG, tuned } from '../adapters/sdk-clients';
+import { functionClient } from '../adapters/sdk-clients';
 
 const settings = readSettings();
 const telemetry = lambdaTelemetry('query');
@@ -14,7 +13,7 @@ export const handler = telemetry.inContext(
   makeQueryHandler(
     compose(
       {
-        stores: dynamoStores(traced(tuned(new DynamoDBClient(SDK_CLIENT_CONFIG))), {
+        stores: dynamoStores(functionClient(DynamoDBClient), {
           tableName: requireEnv(ENV.tableName),
           retentionDays: settings.retentionDays,
         }),

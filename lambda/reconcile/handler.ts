@@ -11,23 +11,22 @@ import { SfnStarter } from '../adapters/sfn-starter';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { dynamoStores } from '../adapters/store';
 import { lambdaTelemetry } from '../adapters/telemetry';
-import { traced } from '../adapters/tracing';
 import { compose } from '../compose';
 import { AIRWEAVE_DEFAULTS } from '../core/settings';
 import type { SyncEvent } from '../core/events';
 import { SERVICE } from '../core/metrics';
 import { reconcileOnSuspicion, type ReconcileDeps, runReconcile } from '../core/reconcile';
 import { ENV } from '../core/table-schema';
-import { SDK_CLIENT_CONFIG, tuned } from '../adapters/sdk-clients';
+import { functionClient } from '../adapters/sdk-clients';
 
 // Cold start: settings are checked and clients created once per container.
 const settings = readSettings();
 const telemetry = lambdaTelemetry(SERVICE.reconcile);
-const client = traced(tuned(new DynamoDBClient(SDK_CLIENT_CONFIG)));
+const client = functionClient(DynamoDBClient);
 const tableName = requireEnv(ENV.tableName);
-const sns = traced(tuned(new SNSClient(SDK_CLIENT_CONFIG)));
+const sns = functionClient(SNSClient);
 const key = new SecretsManagerApiKey(
-  traced(tuned(new SecretsManagerClient(SDK_CLIENT_CONFIG))),
+  functionClient(SecretsManagerClient),
   requireEnv(ENV.airweaveKeySecretArn),
 );
 const deps: Omit<ReconcileDeps, 'api'> = {
@@ -40,10 +39,7 @@ const deps: Omit<ReconcileDeps, 'api'> = {
     },
     {
       notifier: new SnsNotifier(sns, requireEnv(ENV.eventsTopicArn), requireJsonMap(ENV.alertTopicArns)),
-      starter: new SfnStarter(
-        traced(tuned(new SFNClient(SDK_CLIENT_CONFIG))),
-        requireJsonMap(ENV.pipelineStateMachineArns),
-      ),
+      starter: new SfnStarter(functionClient(SFNClient), requireJsonMap(ENV.pipelineStateMachineArns)),
     },
   ),
   registry: new DynamoSourceRegistry(client, tableName),

@@ -2,20 +2,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { dynamoStores } from '../adapters/store';
 import { lambdaTelemetry } from '../adapters/telemetry';
-import { traced } from '../adapters/tracing';
 import { readSettings, requireEnv, requireJsonMap } from '../adapters/settings';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { compose } from '../compose';
 import { SERVICE } from '../core/metrics';
 import { ENV } from '../core/table-schema';
 import { runWatchdog } from '../core/watchdog';
-import { SDK_CLIENT_CONFIG, tuned } from '../adapters/sdk-clients';
+import { functionClient } from '../adapters/sdk-clients';
 
 const settings = readSettings();
 const telemetry = lambdaTelemetry(SERVICE.watchdog);
 const deps = compose(
   {
-    stores: dynamoStores(traced(tuned(new DynamoDBClient(SDK_CLIENT_CONFIG))), {
+    stores: dynamoStores(functionClient(DynamoDBClient), {
       tableName: requireEnv(ENV.tableName),
       retentionDays: settings.retentionDays,
     }),
@@ -25,7 +24,7 @@ const deps = compose(
   },
   {
     notifier: new SnsNotifier(
-      traced(tuned(new SNSClient(SDK_CLIENT_CONFIG))),
+      functionClient(SNSClient),
       requireEnv(ENV.eventsTopicArn),
       requireJsonMap(ENV.alertTopicArns),
     ),

@@ -5,7 +5,6 @@ import { DynamoSourceRegistry } from '../adapters/dynamo-source-registry';
 import { onFirstUse } from '../adapters/on-first-use';
 import { dynamoStores } from '../adapters/store';
 import { lambdaTelemetry } from '../adapters/telemetry';
-import { traced } from '../adapters/tracing';
 import { readSettings, requireEnv, requireJsonMap } from '../adapters/settings';
 import { SecretsManagerSigningKeys } from '../adapters/signing-keys';
 import { SnsNotifier } from '../adapters/sns-notifier';
@@ -15,12 +14,12 @@ import { ENV } from '../core/table-schema';
 import type { SyncEvent } from '../core/events';
 import type { PipelineStarter } from '../core/ports';
 import { makeWebhookHandler } from './app';
-import { SDK_CLIENT_CONFIG, tuned } from '../adapters/sdk-clients';
+import { functionClient } from '../adapters/sdk-clients';
 
 // Cold start: settings are checked and clients created once per container, not per request.
 const settings = readSettings();
 const telemetry = lambdaTelemetry(SERVICE.webhook);
-const dynamodb = traced(tuned(new DynamoDBClient(SDK_CLIENT_CONFIG)));
+const dynamodb = functionClient(DynamoDBClient);
 const tableName = requireEnv(ENV.tableName);
 // Set by the stack when the reconciler is deployed (lib/reconciler.ts); absent, no suspicion is handed over.
 const reconcileFunction = process.env[ENV.reconcileFunctionName];
@@ -50,15 +49,12 @@ export const handler = telemetry.inContext(
       },
       {
         notifier: new SnsNotifier(
-          traced(tuned(new SNSClient(SDK_CLIENT_CONFIG))),
+          functionClient(SNSClient),
           requireEnv(ENV.eventsTopicArn),
           requireJsonMap(ENV.alertTopicArns),
         ),
         starter,
-        keys: new SecretsManagerSigningKeys(
-          traced(tuned(new SecretsManagerClient(SDK_CLIENT_CONFIG))),
-          requireEnv(ENV.secretArn),
-        ),
+        keys: new SecretsManagerSigningKeys(functionClient(SecretsManagerClient), requireEnv(ENV.secretArn)),
         registry: new DynamoSourceRegistry(dynamodb, tableName),
         ...(reconcileFunction && { reconcileSoon }),
       },

@@ -40,7 +40,8 @@ type Wire = Record<string, AttributeValue>;
 /** Plain values to DynamoDB's attribute values; an undefined attribute is left out, as absent. */
 export const toWire = (item: Readonly<Record<string, unknown>>): Wire =>
   marshall(item, { removeUndefinedValues: true });
-const fromWire = (item: Wire): Item => unmarshall(item);
+/** DynamoDB's attribute values back to plain values (`toWire`'s inverse). */
+export const fromWire = (item: Wire): Item => unmarshall(item);
 
 /**
  * The one table, as every port's adapter uses it: rules from the core compiled into conditional writes,
