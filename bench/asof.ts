@@ -19,6 +19,7 @@ import { sourceKey } from '../lambda/core/table-schema';
 import { fromDate } from '../lambda/core/timestamp';
 import { LOCAL } from '../local/defaults';
 import { ensureTable, localDynamoClient, startEngineProcess } from '../local/engine';
+import { answerJson, aroundTheWire } from '../harness/wire';
 
 const COLLECTION = 'bench-asof';
 const TYPES = ['github', 'slack', 'linear', 'notion'];
@@ -130,27 +131,23 @@ export async function load(
 
 /**
  * DynamoDB calls and items read (ScannedCount, 1 per item a GetItem returned, each item a BatchGetItem
- * returned), counted on the client.
+ * returned), counted on the client's HTTP handler.
  */
 function countCalls(client: DynamoDBClient) {
   const counts = { calls: 0, items: 0 };
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const result = await next(args);
-      const output = (result.output ?? {}) as {
-        ScannedCount?: number;
-        Item?: unknown;
-        Responses?: Record<string, unknown[]>;
-      };
-      counts.calls++;
-      counts.items +=
-        output.ScannedCount ??
-        (output.Item ? 1 : 0) +
-          Object.values(output.Responses ?? {}).reduce((n, items) => n + items.length, 0);
-      return result;
-    },
-    { step: 'initialize', name: 'asofBenchCounter' },
-  );
+  aroundTheWire(client, async (_call, send) => {
+    const response = await send();
+    const output = (await answerJson(response)) as {
+      ScannedCount?: number;
+      Item?: unknown;
+      Responses?: Record<string, unknown[]>;
+    };
+    counts.calls++;
+    counts.items +=
+      output.ScannedCount ??
+      (output.Item ? 1 : 0) + Object.values(output.Responses ?? {}).reduce((n, items) => n + items.length, 0);
+    return response;
+  });
   return counts;
 }
 

@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
+import { aroundTheWire } from '../harness/wire';
 
 /**
  * The benchmark's model of AWS latency: every call is answered after a fixed delay, and calls in flight
  * at the same time overlap, as they do against DynamoDB and SNS (each request is served by a different
  * host; nothing queues behind another request of the same function).
  *
- * It is a middleware on the SDK client, placed innermost (right around the transport), so the handler
- * still pays for everything the SDK does (serialization, SigV4 signing, parsing the answer).
+ * It sits at the client's HTTP handler (`harness/wire.ts`), around the network exchange alone, so the
+ * handler still pays for everything its client does per call (serialization, SigV4 signing, parsing the
+ * answer), whether the call went through the SDK's commands or the table adapter's `DynamoWire`.
  * - DynamoDB: the request really goes to the local engine, whose answer is the one the handler gets (the
  *   engine run is what keeps the outcomes correct); the call returns when both the engine answered and
  *   the delay has passed. The engine runs requests one at a time on a shared machine, so it can take
@@ -82,19 +84,9 @@ export class RoundTrips {
   }
 }
 
-type Next = (args: { request: unknown }) => Promise<{ response: unknown; output?: unknown }>;
-interface Stackable {
-  middlewareStack: {
-    add(
-      middleware: (next: Next, context: { commandName?: string }) => Next,
-      options: { step: string; priority: string; name: string },
-    ): void;
-  };
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** An HTTP response as the SDK's deserializers read it. */
+/** An HTTP response as the clients read it. */
 interface StandInResponse {
   statusCode: number;
   headers: Record<string, string>;
@@ -114,45 +106,33 @@ export function modelled<T>(
   trips: RoundTrips,
   answer?: Answer,
 ): T {
-  (client as unknown as Stackable).middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = context.commandName?.replace(/Command$/, '') ?? '?';
-      const trip = trips.begin(service, command);
-      const delay = sleep(delayMs);
-      try {
-        if (answer) {
-          const body = await bodyText((args.request as { body?: unknown }).body);
-          await delay;
-          return { response: answer(command, body) };
-        }
-        let served = false;
-        let due = Infinity;
-        const [result] = await Promise.all([
-          next(args).finally(() => {
-            served = true;
-            if (due !== Infinity) trips.stalled(due, performance.now());
-          }),
-          delay.then(() => {
-            if (served) return;
-            trips.overruns++;
-            due = performance.now();
-          }),
-        ]);
-        return result;
-      } finally {
-        trip.end = performance.now();
+  // Innermost: at the client's HTTP handler, after serialization and signing, around the exchange alone.
+  return aroundTheWire(client, async ({ operation, body }, send) => {
+    const trip = trips.begin(service, operation);
+    const delay = sleep(delayMs);
+    try {
+      if (answer) {
+        await delay;
+        return answer(operation, body);
       }
-    },
-    // Innermost: after serialization and signing, around the transport alone.
-    { step: 'deserialize', priority: 'low', name: 'awsLatencyModel' },
-  );
-  return client;
-}
-
-async function bodyText(body: unknown): Promise<string> {
-  if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
-  return '';
+      let served = false;
+      let due = Infinity;
+      const [response] = await Promise.all([
+        send().finally(() => {
+          served = true;
+          if (due !== Infinity) trips.stalled(due, performance.now());
+        }),
+        delay.then(() => {
+          if (served) return;
+          trips.overruns++;
+          due = performance.now();
+        }),
+      ]);
+      return response;
+    } finally {
+      trip.end = performance.now();
+    }
+  });
 }
 
 const xml = (statusCode: number, text: string): StandInResponse => ({

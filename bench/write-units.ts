@@ -28,6 +28,7 @@ import { FAILURE_INDEX_ATTRIBUTES, GSI1, GSI2, GSI3, KEY } from '../lambda/core/
 import { makeWebhookHandler } from '../lambda/webhook/app';
 import { currentPayload } from '../examples/payloads';
 import { markdownTable } from './latency';
+import { aroundTheWire } from '../harness/wire';
 
 const SECRET = `whsec_${Buffer.from('benchmark-signing-secret-32-bytes!').toString('base64')}`;
 const quiet: Log = { info: () => {}, warn: () => {}, error: () => {} };
@@ -92,8 +93,6 @@ export function writeUnits(
   return { table, indexes };
 }
 
-type Next = (args: { input: Record<string, unknown> }) => Promise<unknown>;
-
 export async function writeUnitsSection(endpoint: string): Promise<{ lines: string[]; plain: number }> {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials, maxAttempts: 1 });
@@ -109,32 +108,21 @@ export async function writeUnitsSection(endpoint: string): Promise<{ lines: stri
     ).Item;
   // Every write of the handler, with the item read just before and just after it (one delivery at a time,
   // and its writes touch different items, so nothing else moves the item in between).
-  (
-    client.middlewareStack as unknown as {
-      add: (m: (next: Next, c: { commandName?: string }) => Next, o: object) => void;
+  aroundTheWire(client, async ({ operation, body }, send) => {
+    if (!['PutItem', 'UpdateItem', 'DeleteItem'].includes(operation)) return send();
+    const input = JSON.parse(body) as { Item?: Raw; Key?: Raw };
+    const source = input.Key ?? input.Item ?? {};
+    const key: Raw = { pk: source.pk as AttributeValue, sk: source.sk as AttributeValue };
+    const before = await get(key);
+    try {
+      return await send();
+    } finally {
+      const cost = writeUnits(before, await get(key));
+      tally.table += cost.table;
+      tally.indexes += cost.indexes;
+      tally.writes++;
     }
-  ).add(
-    (next, context) => async (args) => {
-      const command = context.commandName ?? '';
-      if (!['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'].includes(command)) return next(args);
-      // The document client's input may not be marshalled yet at this step: keys are strings either way.
-      const input = args.input as { Item?: Record<string, unknown>; Key?: Record<string, unknown> };
-      const source = input.Key ?? input.Item ?? {};
-      const attribute = (v: unknown): AttributeValue =>
-        typeof v === 'string' ? { S: v } : (v as AttributeValue);
-      const key: Raw = { pk: attribute(source.pk), sk: attribute(source.sk) };
-      const before = await get(key);
-      try {
-        return await next(args);
-      } finally {
-        const cost = writeUnits(before, await get(key));
-        tally.table += cost.table;
-        tally.indexes += cost.indexes;
-        tally.writes++;
-      }
-    },
-    { step: 'initialize', name: 'writeUnits' },
-  );
+  });
   const stores = dynamoStores(client, { tableName: table, retentionDays: 400 });
   const notifier = { publishEvent: async () => {}, publishAlert: async (_team: string, _alert: Alert) => {} };
   const deps = compose(

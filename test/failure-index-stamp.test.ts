@@ -23,6 +23,7 @@ import { currentPayload, httpEvent, signedRequest } from '../harness/deliveries'
 import { silentLog } from '../harness/silent-log';
 import { parseBody, wire } from '../harness/stack';
 import { type Engine, startEngine } from './helpers/engine';
+import { onTheWire } from '../harness/wire';
 
 /**
  * The deploy-time stamp of the failure index, as CloudFormation drives it: the handler on the local
@@ -262,14 +263,10 @@ describe('freshness at T relies on the failure index from the stamp on', () => {
     if (stamped) await run(cfnRequest('Create', table));
     const client = localDynamoClient(engine.endpoint);
     const queries: string[] = [];
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'QueryCommand')
-          queries.push((args.input as { IndexName?: string }).IndexName ?? 'table');
-        return next(args);
-      },
-      { step: 'initialize', name: 'countQueries' },
-    );
+    onTheWire(client, ({ operation, body }) => {
+      if (operation === 'Query')
+        queries.push((JSON.parse(body) as { IndexName?: string }).IndexName ?? 'table');
+    });
     let clock = DEPLOYED;
     const stack = wire(client, table, { rules, now: () => clock });
     for (const e of history()) {

@@ -10,6 +10,7 @@ import {
   signedRequest,
 } from '../harness/deliveries';
 import { type Engine, startEngine } from './helpers/engine';
+import { onTheWire } from '../harness/wire';
 import { parseBody, wire } from '../harness/stack';
 
 let engine: Engine;
@@ -315,26 +316,21 @@ describe('ignored and quarantined deliveries', () => {
 });
 
 describe('failures worth retrying', () => {
-  /** A client on the real engine whose UpdateItem calls fail while `failing` says so. */
-  function flakyClient(shouldFail: (command: string) => boolean): DynamoDBClient {
+  /** A client on the real engine whose calls fail, on the wire, while `shouldFail` says so. */
+  function flakyClient(shouldFail: (operation: string) => boolean): DynamoDBClient {
     const client = new DynamoDBClient({
       endpoint: engine.endpoint,
       region: 'local',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       maxAttempts: 1,
     });
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (shouldFail(context.commandName as string))
-          throw Object.assign(new Error('injected outage'), { name: 'ServiceUnavailable' });
-        return next(args);
-      },
-      { step: 'initialize', name: 'injectFailure' },
-    );
-    return client;
+    return onTheWire(client, ({ operation }) => {
+      if (shouldFail(operation))
+        throw Object.assign(new Error('injected outage'), { name: 'ServiceUnavailable' });
+    });
   }
 
-  it.each(['UpdateItemCommand', 'PutItemCommand'])(
+  it.each(['UpdateItem', 'PutItem'])(
     'a failing %s answers 503 with nothing internal, and the retry records everything exactly once',
     async (failing) => {
       const table = await engine.newTable();
