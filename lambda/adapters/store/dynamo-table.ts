@@ -1,17 +1,8 @@
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient, QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KeyedRule } from '../../core/claims';
 import { evaluate, type Item, type Register, type Registers } from '../../core/conditions';
+import { DynamoWire } from './dynamo-wire';
 import { Expressions } from './expressions';
 import type { ItemPage, ItemQuery, ItemTable, Key } from './item-table';
 import { GSI1, GSI2, GSI3, KEY } from '../../core/table-schema';
@@ -47,26 +38,28 @@ export const fromWire = (item: Wire): Item => unmarshall(item);
  * The one table, as every port's adapter uses it: rules from the core compiled into conditional writes,
  * and the paginated reads. The same code runs in Lambda and against the local engine.
  *
- * Plain commands with the item marshalled here, not the document client: the document client's middleware
- * refuses the client's `cacheMiddleware` (the middleware stack resolved once per command, not per call),
- * and the two together cost a fifth of each call's CPU (BENCHMARKS.md, the latency section).
+ * Calls go over `DynamoWire`, DynamoDB's JSON protocol on the SDK client's own region, credentials, signer,
+ * HTTP handler and retry strategy, without its middleware stack (which cost more CPU than the rest of a
+ * plain delivery); the items are marshalled here.
  */
 export class DynamoTable implements ItemTable {
+  private readonly wire: DynamoWire;
+
   constructor(
     readonly client: DynamoDBClient,
     readonly name: string,
-  ) {}
+  ) {
+    this.wire = new DynamoWire(client);
+  }
 
   /** Writes the item only if its key is new: the natural key makes this the deduplication. */
   async putNew(item: Item): Promise<boolean> {
     const out = await conditionally(() =>
-      this.client.send(
-        new PutItemCommand({
-          TableName: this.name,
-          Item: toWire(item),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
+      this.wire.call('PutItem', {
+        TableName: this.name,
+        Item: toWire(item),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
     return out !== false;
   }
@@ -78,17 +71,15 @@ export class DynamoTable implements ItemTable {
     const update = x.update(rule);
     const { ExpressionAttributeNames, ExpressionAttributeValues } = x.attributes();
     const out = await conditionally(() =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.name,
-          Key: toWire(rule.key),
-          UpdateExpression: update,
-          ...(condition !== undefined && { ConditionExpression: condition }),
-          ...(ExpressionAttributeNames && { ExpressionAttributeNames }),
-          ...(ExpressionAttributeValues && { ExpressionAttributeValues: toWire(ExpressionAttributeValues) }),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+      this.wire.call('UpdateItem', {
+        TableName: this.name,
+        Key: toWire(rule.key),
+        UpdateExpression: update,
+        ...(condition !== undefined && { ConditionExpression: condition }),
+        ...(ExpressionAttributeNames && { ExpressionAttributeNames }),
+        ...(ExpressionAttributeValues && { ExpressionAttributeValues: toWire(ExpressionAttributeValues) }),
+        ReturnValues: 'ALL_NEW',
+      }),
     );
     return out === false ? undefined : fromWire(out.Attributes ?? {});
   }
@@ -124,13 +115,15 @@ export class DynamoTable implements ItemTable {
   }
 
   async delete(key: Key): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.name, Key: toWire(key) }));
+    await this.wire.call('DeleteItem', { TableName: this.name, Key: toWire(key) });
   }
 
   async get(key: Key): Promise<Item | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.name, Key: toWire(key), ConsistentRead: true }),
-    );
+    const out = await this.wire.call('GetItem', {
+      TableName: this.name,
+      Key: toWire(key),
+      ConsistentRead: true,
+    });
     return out.Item && fromWire(out.Item);
   }
 
@@ -144,18 +137,16 @@ export class DynamoTable implements ItemTable {
       if (round >= MAX_BATCH_ROUNDS) throw new Error('batch read: keys left unprocessed after retries');
       const batch = pending.slice(0, BATCH_GET_LIMIT);
       pending = pending.slice(BATCH_GET_LIMIT);
-      const out = await this.client.send(
-        new BatchGetItemCommand({
-          RequestItems: {
-            [this.name]: {
-              Keys: batch.map(toWire),
-              ConsistentRead: true,
-              ProjectionExpression: projection,
-              ExpressionAttributeNames: x.attributes().ExpressionAttributeNames,
-            },
+      const out = await this.wire.call('BatchGetItem', {
+        RequestItems: {
+          [this.name]: {
+            Keys: batch.map(toWire),
+            ConsistentRead: true,
+            ProjectionExpression: projection,
+            ExpressionAttributeNames: x.attributes().ExpressionAttributeNames,
           },
-        }),
-      );
+        },
+      });
       items.push(...(out.Responses?.[this.name] ?? []).map(fromWire));
       pending.push(...(out.UnprocessedKeys?.[this.name]?.Keys ?? []).map((k) => fromWire(k) as Key));
     }
@@ -170,15 +161,13 @@ export class DynamoTable implements ItemTable {
   }
 
   async page(query: ItemQuery & { readonly limit: number }, cursor?: unknown): Promise<ItemPage> {
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.name,
-        ...this.queryInput(query),
-        Limit: query.limit,
-        // The cursor is the plain key, as callers (and the tokens made from it) have always seen it.
-        ...(cursor !== undefined && { ExclusiveStartKey: toWire(cursor as Key) }),
-      }),
-    );
+    const page = await this.wire.call('Query', {
+      TableName: this.name,
+      ...this.queryInput(query),
+      Limit: query.limit,
+      // The cursor is the plain key, as callers (and the tokens made from it) have always seen it.
+      ...(cursor !== undefined && { ExclusiveStartKey: toWire(cursor as Key) }),
+    });
     return {
       items: (page.Items ?? []).map(fromWire),
       ...(page.LastEvaluatedKey !== undefined && { next: fromWire(page.LastEvaluatedKey) }),
@@ -218,7 +207,7 @@ export class DynamoTable implements ItemTable {
 
   /** One page (at most `Limit` items, and at most 1 MB). */
   private async queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
-    const page = await this.client.send(new QueryCommand({ TableName: this.name, ...input }));
+    const page = await this.wire.call('Query', { TableName: this.name, ...input });
     return (page.Items ?? []).map(fromWire);
   }
 
@@ -227,9 +216,11 @@ export class DynamoTable implements ItemTable {
     const items: Item[] = [];
     let start: Wire | undefined;
     do {
-      const page = await this.client.send(
-        new QueryCommand({ TableName: this.name, ...input, ExclusiveStartKey: start }),
-      );
+      const page = await this.wire.call('Query', {
+        TableName: this.name,
+        ...input,
+        ExclusiveStartKey: start,
+      });
       items.push(...(page.Items ?? []).map(fromWire));
       start = page.LastEvaluatedKey;
     } while (start);
