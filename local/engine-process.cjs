@@ -7,6 +7,8 @@ const dynalite = require('dynalite');
 require('./expression-memo.cjs').installExpressionMemo();
 // The table's description from memory while no write to it is in flight (see table-cache.cjs).
 require('./table-cache.cjs').installTableCache();
+// LevelDB without compression and with a larger write buffer (see level-options.cjs).
+require('./level-options.cjs').installLevelOptions();
 
 const { path, host, port } = JSON.parse(process.argv[2]);
 const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

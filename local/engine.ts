@@ -202,12 +202,14 @@ export async function startEngine(options: {
   // `localDynamoClient` from this module) does not load the engine.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
-  // The engine process's memoized parsing and table cache, here too, so every test against this engine
-  // runs them.
+  // The engine process's memoized parsing, table cache and LevelDB options, here too, so every test
+  // against this engine runs them.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('./expression-memo.cjs') as { installExpressionMemo(): void }).installExpressionMemo();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('./table-cache.cjs') as { installTableCache(): void }).installTableCache();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./level-options.cjs') as { installLevelOptions(): void }).installLevelOptions();
   const server = dynalite({
     ...(options.dataDir ? { path: options.dataDir } : {}),
     createTableMs: 0,
