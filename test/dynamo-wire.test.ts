@@ -119,6 +119,8 @@ describe('on the engine: the same answers as the SDK', () => {
       $fault: 'client',
       $metadata: { httpStatusCode: 400, attempts: 1 },
     });
+    // An answer, not a fault: made without a stack trace.
+    expect((refused as Error).stack).not.toMatch(/\n\s+at /);
 
     // 400 KB is DynamoDB's item limit: a request that can never succeed, so it is not retried.
     const big = { ...item, pk: { S: 'wire#big' }, text: { S: 'x'.repeat(401 * 1024) } };
@@ -126,6 +128,8 @@ describe('on the engine: the same answers as the SDK', () => {
     expect(tooBig).toMatchObject({ name: 'ValidationException', $metadata: { attempts: 1 } });
     expect((tooBig as Error).message).toMatch(/size/i);
     expect(dispositionOf(tooBig)).toBe('permanent');
+    // A fault keeps its stack trace.
+    expect((tooBig as Error).stack).toMatch(/\n\s+at /);
   });
 });
 

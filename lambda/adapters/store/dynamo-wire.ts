@@ -153,8 +153,11 @@ export class DynamoWire {
         retry.recordSuccess(token);
         return output as DynamoOperations[O][1];
       } catch (error) {
+        const errorType = retryType(error);
+        // The strategy never retries a client error (it throws it back): asked anyway, it only costs.
+        if (errorType === 'CLIENT_ERROR') throw error;
         try {
-          token = await retry.refreshRetryTokenForRetry(token, { errorType: retryType(error), error });
+          token = await retry.refreshRetryTokenForRetry(token, { errorType, error });
         } catch {
           throw error;
         }
@@ -210,11 +213,17 @@ export class DynamoWire {
       ?.split('#')
       .pop();
     const message = String(parsed.message ?? parsed.Message ?? `HTTP ${response.statusCode}`);
-    const error = new DynamoCallError(code || `HTTP${response.statusCode}`, message, {
-      httpStatusCode: response.statusCode,
-      requestId: response.headers['x-amzn-requestid'],
-      attempts,
-    });
+    const name = code || `HTTP${response.statusCode}`;
+    const make = () =>
+      new DynamoCallError(name, message, {
+        httpStatusCode: response.statusCode,
+        requestId: response.headers['x-amzn-requestid'],
+        attempts,
+      });
+    // A refused condition is an answer, not a fault (`conditionally` in dynamo-table.ts turns it into
+    // false), and every duplicate or late event meets one: its stack trace, which would point into this
+    // module, is left out, as it cost more than the rest of the error.
+    const error = name === 'ConditionalCheckFailedException' ? withoutStackTrace(make) : make();
     const serverTime = Date.parse(response.headers.date ?? '');
     if (!Number.isNaN(serverTime)) {
       const local = Date.now() + (this.config.systemClockOffset ?? 0);
@@ -291,6 +300,16 @@ function parseOutput(text: string): unknown {
       return value.map((v: string) => Buffer.from(v, 'base64'));
     return value;
   });
+}
+
+function withoutStackTrace<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** How the client's retry strategy treats a failure: the SDK's own classification, in its order. */
