@@ -135,7 +135,8 @@ describe('on the engine: the same answers as the SDK', () => {
 
 /** Answers to give, one per request in order, and the requests as they arrived. */
 interface Script {
-  answers: { status: number; body: string; headers?: Record<string, string> }[];
+  /** `reset`: the connection is dropped instead of answered (ECONNRESET at the client). */
+  answers: ({ status: number; body: string; headers?: Record<string, string> } | 'reset')[];
   received: { headers: IncomingMessage['headers']; body: string }[];
 }
 
@@ -147,6 +148,7 @@ async function standIn(script: Script): Promise<{ endpoint: string; close: () =>
     request.on('end', () => {
       script.received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
       const answer = script.answers.shift() ?? { status: 200, body: '{}' };
+      if (answer === 'reset') return void request.socket.resetAndDestroy();
       response.writeHead(answer.status, {
         'content-type': 'application/x-amz-json-1.0',
         'x-amzn-requestid': `req-${script.received.length}`,
@@ -194,6 +196,14 @@ describe('against a stand-in of the service: retries, names and signatures as th
     expect(script.received.map((r) => r.headers['x-amz-target'])).toEqual(
       Array(3).fill('DynamoDB_20120810.GetItem'),
     );
+  });
+
+  it('retries a dropped connection, as the network fails', async () => {
+    script.answers.push('reset', { status: 200, body: '{}' });
+    await expect(
+      new DynamoWire(clientOn(service.endpoint, { maxAttempts: 2 })).call('GetItem', get),
+    ).resolves.toEqual({});
+    expect(script.received).toHaveLength(2);
   });
 
   it('gives up after the client’s maxAttempts with the last error, named and transient', async () => {

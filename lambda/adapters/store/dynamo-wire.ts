@@ -13,7 +13,6 @@ import type {
   UpdateItemCommandInput,
   UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 
 /** The DynamoDB operations the table adapter makes, with the SDK's own input and output shapes. */
 export interface DynamoOperations {
@@ -121,9 +120,9 @@ const CLOCK_SKEW_MS = 5 * 60 * 1000;
  * the SDK sends: attribute values are JSON already, binary ones base64 (the quarantine keeps raw bodies).
  *
  * Kept as the SDK behaves: errors are named by the service's code (`DynamoCallError`), throttling, 5xx and
- * network failures are retried by the client's own strategy, the classification is the SDK's own
- * (`@smithy/service-error-classification`), and a clock five minutes off the service's is corrected on
- * the client's shared `systemClockOffset` and the call retried. The endpoint is resolved once, by the
+ * network failures are retried by the client's own strategy (what is worth retrying is DynamoDB's own
+ * table, `retryType`), and a clock five minutes off the service's is corrected on the client's shared
+ * `systemClockOffset` and the call retried. The endpoint is resolved once, by the
  * client's own rules (partition, FIPS, dual-stack, a custom `endpoint`), with the SDK's environment
  * overrides `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL`. An `endpoint_url` in a shared config file
  * (`~/.aws/config`) is not read: functions have none, and the CLI's user sets the variable instead.
@@ -312,11 +311,41 @@ function withoutStackTrace<T>(make: () => T): T {
   }
 }
 
-/** How the client's retry strategy treats a failure: the SDK's own classification, in its order. */
+/**
+ * Which failures the client's retry strategy may try again, and how: DynamoDB's own table of errors that
+ * are "OK to retry" (Developer Guide, "Error handling with DynamoDB"), the network's failures, and the
+ * classes the strategy knows (throttling backs off longer; a client error is never retried).
+ */
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'ThrottlingException',
+  'LimitExceededException',
+]);
+const TRANSIENT = new Set(['TransactionConflictException', 'TimeoutError', 'RequestTimeout']);
+/** Node's codes for a connection that failed or broke, and a name that did not resolve (for now). */
+const NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
 function retryType(error: unknown): 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR' {
-  const e = error as Parameters<typeof isThrottlingError>[0];
-  if (isThrottlingError(e)) return 'THROTTLING';
-  if (isTransientError(e)) return 'TRANSIENT';
-  if (isServerError(e)) return 'SERVER_ERROR';
+  const { name, code, $metadata } = (error ?? {}) as {
+    name?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean };
+  };
+  const status = $metadata?.httpStatusCode ?? 0;
+  if (status === 429 || THROTTLING.has(name ?? '')) return 'THROTTLING';
+  if (TRANSIENT.has(name ?? '') || NETWORK.has(code ?? '') || $metadata?.clockSkewCorrected)
+    return 'TRANSIENT';
+  if ([500, 502, 503, 504].includes(status)) return 'TRANSIENT';
+  if (status >= 500) return 'SERVER_ERROR';
   return 'CLIENT_ERROR';
 }
