@@ -299,6 +299,21 @@ describe('against a stand-in of the service: retries, names and signatures as th
   });
 });
 
+test('a client without a part it needs is named, and the next call looks again', async () => {
+  const client = clientOn(engine.endpoint);
+  const config = client.config as unknown as Record<string, unknown>;
+  const endpointProvider = config.endpointProvider;
+  delete config.endpointProvider;
+  const wire = new DynamoWire(client);
+  await expect(
+    wire.call('GetItem', { TableName: table, Key: { pk: { S: 'p' }, sk: { S: 's' } } }),
+  ).rejects.toThrow("DynamoWire: the DynamoDB client's resolved config has no endpointProvider");
+  config.endpointProvider = endpointProvider;
+  await expect(
+    wire.call('GetItem', { TableName: table, Key: { pk: { S: 'p' }, sk: { S: 's' } } }),
+  ).resolves.toEqual({});
+});
+
 describe('the endpoint, by the client’s own rules', () => {
   /** Where a call on `client` would go: its HTTP handler records the request and refuses it. */
   async function destination(client: DynamoDBClient): Promise<string> {

@@ -46,7 +46,7 @@ export class DynamoTable implements ItemTable {
   private readonly wire: DynamoWire;
 
   constructor(
-    readonly client: DynamoDBClient,
+    client: DynamoDBClient,
     readonly name: string,
   ) {
     this.wire = new DynamoWire(client);

@@ -106,6 +106,17 @@ interface RetryStrategy {
   recordSuccess(token: RetryToken): void;
 }
 
+/** The parts of the client's resolved config every call uses (SDK v3's, endpoint rules since 2022). */
+const PARTS = [
+  'region',
+  'useFipsEndpoint',
+  'useDualstackEndpoint',
+  'endpointProvider',
+  'signer',
+  'requestHandler',
+  'retryStrategy',
+] as const satisfies readonly (keyof ResolvedParts)[];
+
 /** DynamoDB's JSON protocol: one POST per operation, named by this header's target. */
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 /** The SDK's threshold for a clock it corrects (`@aws-sdk/core`): five minutes off the service's. */
@@ -241,6 +252,14 @@ export class DynamoWire {
    */
   private async resolve(): Promise<Resolved> {
     const config = this.config;
+    // The functions run on the Lambda runtime's copy of the SDK, not the tested one: a client without one
+    // of these parts is named here, not met as a TypeError inside a call.
+    const missing = PARTS.filter(
+      (part) =>
+        typeof (part === 'requestHandler' ? config.requestHandler?.handle : config[part]) !== 'function',
+    );
+    if (missing.length > 0)
+      throw new Error(`DynamoWire: the DynamoDB client's resolved config has no ${missing.join(', ')}`);
     const region = await config.region();
     const custom = config.isCustomEndpoint && config.endpoint ? await config.endpoint() : undefined;
     const configured =
